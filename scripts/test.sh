@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: build the TypeScript, build the example guests (incremental),
+# then run every test file under node's own test runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -p tsconfig.json
+node scripts/build-guests.mjs
+mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+exec node --test --test-concurrency=2 "${files[@]}"
