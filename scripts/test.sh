@@ -3,6 +3,8 @@
 # then run every test file under node's own test runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+rm -rf dist
 npx tsc -p tsconfig.json
 node scripts/build-guests.mjs
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)

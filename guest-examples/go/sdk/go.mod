@@ -1,0 +1,3 @@
+module iggyconnector/sdk
+
+go 1.24

@@ -1,0 +1,71 @@
+// Errors raised while loading a component or calling into a guest. Codes are
+// stable: the supervisor decides on restarts by `code`, never by message text.
+import { RuntimeError } from '../errors.js';
+
+export type ConnectorCall = 'open' | 'consume' | 'poll' | 'close';
+export type ConnectorErrorKind = 'invalid-config' | 'transient' | 'permanent';
+
+/** The file is not a WebAssembly component (missing, a core module, or garbage). */
+export class ComponentFormatError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('COMPONENT_FORMAT', message, options);
+  }
+}
+
+/** The component does not export the connector interface the host needs. */
+export class ComponentWorldError extends RuntimeError {
+  constructor(message: string) {
+    super('COMPONENT_WORLD', message);
+  }
+}
+
+/** The component imports interfaces the host does not provide. */
+export class ComponentImportError extends RuntimeError {
+  readonly unknownImports: readonly string[];
+  constructor(unknownImports: readonly string[], message: string) {
+    super('COMPONENT_IMPORTS', message);
+    this.unknownImports = unknownImports;
+  }
+}
+
+/** A grant cannot be honoured (a preopen that does not exist, ...). */
+export class GrantError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('HOST_GRANT', message, options);
+  }
+}
+
+/** jco could not transpile the component, or the generated module failed to load. */
+export class ComponentTranspileError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('COMPONENT_TRANSPILE', message, options);
+  }
+}
+
+const CODE_BY_KIND = {
+  'invalid-config': 'CONNECTOR_INVALID_CONFIG',
+  transient: 'CONNECTOR_TRANSIENT',
+  permanent: 'CONNECTOR_PERMANENT',
+} as const;
+
+/** The guest returned `err(connector-error)` from a call. */
+export class ConnectorCallError extends RuntimeError {
+  declare readonly code: (typeof CODE_BY_KIND)[ConnectorErrorKind];
+  readonly kind: ConnectorErrorKind;
+  readonly call: ConnectorCall;
+  constructor(kind: ConnectorErrorKind, call: ConnectorCall, message: string) {
+    super(CODE_BY_KIND[kind], message);
+    this.kind = kind;
+    this.call = call;
+  }
+}
+
+/** The guest trapped (or was used after a trap). The instance must be discarded. */
+export class GuestTrapError extends RuntimeError {
+  declare readonly code: 'GUEST_TRAP';
+  readonly call: ConnectorCall | 'instantiate';
+  constructor(call: ConnectorCall | 'instantiate', message: string, options?: { cause?: unknown }) {
+    super('GUEST_TRAP', message, options);
+    this.call = call;
+  }
+}

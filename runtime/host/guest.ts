@@ -1,0 +1,161 @@
+// One guest instance and its calls: converts between the host's FlatBatch and the
+// WIT values, maps `err(connector-error)` to ConnectorCallError and everything else
+// the guest throws to GuestTrapError, after which the instance refuses further calls.
+import { checkBatchShape, INDEX_ENTRY_SIZE, toBuffer, type FlatBatch } from '../batch/flat-batch.js';
+import { ConnectorCallError, GuestTrapError, type ConnectorCall, type ConnectorErrorKind } from './errors.js';
+import type { GuestImports } from './wasi/imports.js';
+import type { WasmMemory } from './wasm.js';
+
+export interface TopicMetadata {
+  stream: string;
+  topic: string;
+}
+export type Schema = 'json' | 'raw' | 'text' | 'proto' | 'avro' | 'flatbuffer';
+export interface BatchMetadata {
+  partitionId: number;
+  currentOffset: bigint;
+  schema: Schema;
+  messageCount: number;
+}
+
+export interface SinkGuest {
+  open(config: string): void;
+  consume(topic: TopicMetadata, meta: BatchMetadata, batch: FlatBatch): void;
+  close(): void;
+  memoryBytes(): number;
+}
+
+export interface SourceGuest {
+  open(config: string, state?: Uint8Array): void;
+  poll(): { batch: FlatBatch; state?: Uint8Array };
+  close(): void;
+  memoryBytes(): number;
+}
+
+interface WitBatch {
+  index: Uint8Array;
+  data: Uint8Array;
+}
+/** The WIT record `topic-metadata` as jco names its fields. */
+interface WitTopic {
+  streamName: string;
+  topicName: string;
+}
+export interface SinkExports {
+  open(config: string): void;
+  consume(topic: WitTopic, meta: BatchMetadata, batch: WitBatch): void;
+  close(): void;
+}
+export interface SourceExports {
+  open(config: string, state: Uint8Array | undefined): void;
+  poll(): { messages: WitBatch; state?: Uint8Array | null };
+  close(): void;
+}
+
+const KINDS: readonly ConnectorErrorKind[] = ['invalid-config', 'transient', 'permanent'];
+
+/** jco throws a ComponentError whose `payload` is the err value; for us `{ tag, val }`. */
+function connectorError(err: unknown): { kind: ConnectorErrorKind; message: string } | undefined {
+  if (typeof err !== 'object' || err === null || !('payload' in err)) return undefined;
+  const payload = (err as { payload: unknown }).payload as { tag?: unknown; val?: unknown } | null;
+  if (typeof payload !== 'object' || payload === null || !KINDS.includes(payload.tag as ConnectorErrorKind)) return undefined;
+  return { kind: payload.tag as ConnectorErrorKind, message: String(payload.val) };
+}
+
+/**
+ * A JS or Rust guest explains a crash on stderr (an uncaught exception, a panic)
+ * before the engine hits `unreachable`; that text is the useful part.
+ */
+function trapMessage(err: unknown, stderr: string): string {
+  const engine = err instanceof Error ? err.message : String(err);
+  const said = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== 'Stack:' && !l.startsWith('Redirecting call to abort'))
+    .slice(0, 4)
+    .join(' | ');
+  return said ? `${said} (${engine})` : engine;
+}
+
+/** Shared plumbing: the trap latch, the call wrapper, memory accounting and teardown. */
+export class GuestCore {
+  readonly #memories: WasmMemory[];
+  readonly #imports: GuestImports;
+  #trapped: GuestTrapError | undefined;
+  #closed = false;
+
+  constructor(memories: WasmMemory[], imports: GuestImports) {
+    this.#memories = memories;
+    this.#imports = imports;
+  }
+
+  call<T>(call: ConnectorCall, fn: () => T): T {
+    if (this.#trapped) throw new GuestTrapError(call, `instance trapped earlier in ${this.#trapped.call} and cannot be called again; instantiate a new one`, { cause: this.#trapped });
+    if (this.#closed) throw new GuestTrapError(call, 'instance is closed; instantiate a new one');
+    this.#imports.takeStderr();
+    try {
+      return fn();
+    } catch (err) {
+      const ce = connectorError(err);
+      if (ce) throw new ConnectorCallError(ce.kind, call, ce.message);
+      this.#trapped = new GuestTrapError(call, trapMessage(err, this.#imports.takeStderr()), { cause: err });
+      this.#imports.close();
+      throw this.#trapped;
+    }
+  }
+
+  /** Called after the guest's own close (whether it succeeded or not). */
+  release(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#imports.close();
+  }
+
+  memoryBytes(): number {
+    let total = 0;
+    for (const m of this.#memories) total += m.buffer.byteLength;
+    return total;
+  }
+}
+
+const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+export function sinkGuest(exports: SinkExports, core: GuestCore): SinkGuest {
+  return {
+    open: (config) => core.call('open', () => exports.open(config)),
+    consume: (topic, meta, batch) => core.call('consume', () => exports.consume({ streamName: topic.stream, topicName: topic.topic }, meta, { index: view(batch.index), data: view(batch.data) })),
+    close: () => {
+      try {
+        core.call('close', () => exports.close());
+      } finally {
+        core.release();
+      }
+    },
+    memoryBytes: () => core.memoryBytes(),
+  };
+}
+
+export function sourceGuest(exports: SourceExports, core: GuestCore): SourceGuest {
+  return {
+    open: (config, state) => core.call('open', () => exports.open(config, state)),
+    poll: () => {
+      const result = core.call('poll', () => exports.poll());
+      const { index, data } = result.messages;
+      const problem = checkBatchShape(index, data);
+      if (problem) {
+        const where = problem.entry < 0 ? 'the index' : `index entry ${problem.entry}`;
+        throw new ConnectorCallError('permanent', 'poll', `poll returned a malformed batch: ${where}: ${problem.reason}`);
+      }
+      const batch: FlatBatch = { count: index.length / INDEX_ENTRY_SIZE, index: toBuffer(index), data: toBuffer(data) };
+      return result.state == null ? { batch } : { batch, state: result.state };
+    },
+    close: () => {
+      try {
+        core.call('close', () => exports.close());
+      } finally {
+        core.release();
+      }
+    },
+    memoryBytes: () => core.memoryBytes(),
+  };
+}

@@ -1,0 +1,16 @@
+// The component host: loads connector components and runs sink/source instances
+// inside a deny-by-default WASI sandbox. Everything outside this folder imports from here.
+export { loadComponent } from './load.js';
+export type { ConnectorKind, Preopen, Grants, LoadOptions, LoadedComponent, LoadTimings } from './load.js';
+export type { TopicMetadata, Schema, BatchMetadata, SinkGuest, SourceGuest } from './guest.js';
+export { TranspileCache } from './transpile-cache.js';
+export {
+  ComponentFormatError,
+  ComponentWorldError,
+  ComponentImportError,
+  ComponentTranspileError,
+  ConnectorCallError,
+  GrantError,
+  GuestTrapError,
+} from './errors.js';
+export type { ConnectorCall, ConnectorErrorKind } from './errors.js';

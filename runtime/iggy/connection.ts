@@ -1,0 +1,211 @@
+// One TCP (or TLS) connection to an Iggy server: writes request frames, reads reply frames
+// and hands each to the request it answers. Knows nothing of commands or sessions.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../log/logger.js';
+import { IggyClosedError, IggyConnectionError, IggyTimeoutError, type IggyProtocolError } from './errors.js';
+import { FrameReader } from './frame-reader.js';
+
+export interface TlsOptions {
+  /** PEM CA certificate(s) to trust instead of the system roots (a self-signed server). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Name checked against the server certificate; defaults to the host. */
+  servername?: string;
+  /** Defaults to true; false only for local experiments. */
+  rejectUnauthorized?: boolean;
+}
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  connectTimeoutMs?: number;
+  maxFrameSize?: number;
+  logger: Logger;
+  /** Called once when the connection is gone: `error` is undefined after `close()`. */
+  onClose?: (error: IggyConnectionError | undefined) => void;
+}
+
+interface Pending {
+  resolve: (frame: Buffer) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  what: string;
+}
+
+/**
+ * The server answers the requests of one connection in the order it received them (it reads,
+ * handles and replies one frame at a time; replies carry no id that is unique for reads), so
+ * replies are matched first-in first-out. Any loss of that order (a timeout: its reply may
+ * still come) ends the connection, and every request still waiting fails with a retryable
+ * IggyConnectionError.
+ */
+export class IggyConnection {
+  private readonly options: ConnectionOptions;
+  private socket: net.Socket | undefined;
+  private readonly reader: FrameReader;
+  private readonly waiting: Pending[] = [];
+  private waitingHead = 0;
+  private state: 'new' | 'opening' | 'open' | 'closed' = 'new';
+  private closedPromise: Promise<void> | undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.options = options;
+    this.reader = new FrameReader({ maxFrameSize: options.maxFrameSize });
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.waiting.length - this.waitingHead;
+  }
+
+  /** Connects; rejects with IggyConnectionError (refused, unreachable, TLS failure, timeout). */
+  async open(): Promise<void> {
+    if (this.state !== 'new') throw new IggyClosedError('a connection opens once; create a new IggyConnection to reconnect');
+    this.state = 'opening';
+    const { host, port } = this.options;
+    const where = `${host}:${port}`;
+    const socket = this.options.tls
+      ? tls.connect({
+          host,
+          port,
+          ca: this.options.tls.ca,
+          // SNI must not carry an IP address (RFC 6066); the certificate is then checked against the IP.
+          servername: this.options.tls.servername ?? (net.isIP(host) ? undefined : host),
+          rejectUnauthorized: this.options.tls.rejectUnauthorized ?? true,
+        })
+      : net.connect({ host, port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new IggyTimeoutError(`connecting to ${where} took longer than ${this.options.connectTimeoutMs} ms; check the address and that the server is up`)),
+          this.options.connectTimeoutMs ?? 10_000,
+        );
+        const ready = this.options.tls ? 'secureConnect' : 'connect';
+        socket.once(ready, () => {
+          clearTimeout(timer);
+          socket.off('error', onError);
+          resolve();
+        });
+        const onError = (error: Error): void => {
+          clearTimeout(timer);
+          reject(new IggyConnectionError(`cannot connect to ${where}: ${error.message}; check the address and that the server is up`, { cause: error }));
+        };
+        socket.once('error', onError);
+      });
+    } catch (error) {
+      this.state = 'closed';
+      socket.destroy();
+      throw error;
+    }
+    this.state = 'open';
+    socket.setKeepAlive(true, 10_000);
+    this.closedPromise = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error: Error) => this.fail(new IggyConnectionError(`connection to ${where} failed: ${error.message}`, { cause: error })));
+    socket.on('close', () => this.fail(new IggyConnectionError(`connection to ${where} was closed by the server`)));
+  }
+
+  /**
+   * Writes one request (its parts in order, no copy) and resolves with the whole reply frame.
+   * `timeoutMs` bounds the wait for the reply; on expiry the connection is dropped.
+   */
+  request(parts: readonly Buffer[], timeoutMs: number, what: string): Promise<Buffer> {
+    const socket = this.socket;
+    if (this.state !== 'open' || !socket) {
+      return Promise.reject(new IggyConnectionError(`${what}: not connected to ${this.options.host}:${this.options.port}`));
+    }
+    return new Promise<Buffer>((resolve, reject) => {
+      const pending: Pending = { resolve, reject, timer: undefined, what };
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        pending.timer = setTimeout(() => {
+          pending.timer = undefined;
+          const error = new IggyTimeoutError(`${what}: no reply within ${timeoutMs} ms; the connection was dropped`);
+          pending.reject(error);
+          pending.reject = () => {};
+          this.fail(new IggyConnectionError(`connection dropped: an earlier request got no reply within ${timeoutMs} ms`, { cause: error }));
+        }, timeoutMs);
+      }
+      this.waiting.push(pending);
+      socket.cork();
+      for (const part of parts) socket.write(part);
+      socket.uncork();
+    });
+  }
+
+  /** Ends the connection; requests still waiting fail with IggyClosedError. Resolves once the socket is closed. */
+  async close(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
+    const socket = this.socket;
+    if (this.state !== 'closed') {
+      this.state = 'closed';
+      this.rejectAll(new IggyClosedError('the connection was closed by its owner'));
+      this.options.onClose?.(undefined);
+      socket?.end();
+      // A peer that never acknowledges the end must not keep us waiting.
+      const timer = setTimeout(() => socket?.destroy(), 1_000);
+      await this.closedPromise;
+      clearTimeout(timer);
+    } else {
+      await this.closedPromise;
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (error) {
+      this.fail(new IggyConnectionError(`connection dropped: ${(error as IggyProtocolError).message}`, { cause: error }));
+      return;
+    }
+    for (const frame of frames) {
+      const pending = this.waiting[this.waitingHead];
+      if (!pending) {
+        this.fail(new IggyConnectionError('the server sent a reply nobody asked for; the connection was dropped'));
+        return;
+      }
+      this.waiting[this.waitingHead++] = undefined as unknown as Pending;
+      if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+        this.waiting.splice(0, this.waitingHead);
+        this.waitingHead = 0;
+      }
+      if (pending.timer) clearTimeout(pending.timer);
+      pending.resolve(frame);
+    }
+  }
+
+  /** The connection is unusable: reject everything waiting, destroy the socket, tell the owner once. */
+  private fail(error: IggyConnectionError): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.options.logger.debug({ err: error, inFlight: this.inFlight }, 'iggy connection lost');
+    this.rejectAll(error);
+    this.reader.reset();
+    this.socket?.destroy();
+    this.options.onClose?.(error);
+  }
+
+  private rejectAll(error: Error): void {
+    const pending = this.waiting.splice(this.waitingHead);
+    this.waiting.length = 0;
+    this.waitingHead = 0;
+    for (const p of pending) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(
+        error instanceof IggyClosedError
+          ? error
+          : new IggyConnectionError(`${p.what}: ${error.message}; the request may or may not have been applied`, { cause: error }),
+      );
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Public face of the Iggy client: the client, its options and result types, and its errors.
+// The wire codec stays behind it (runtime/iggy/codec/), shared with the dev broker.
+export {
+  IggyClient,
+  NO_ASSIGNED_PARTITION,
+  type ClientState,
+  type ConsumerArg,
+  type CreateTopicOptions,
+  type Credentials,
+  type IggyClientOptions,
+  type LoginResult,
+  type PollOptions,
+  type ReconnectOptions,
+  type RequestOptions,
+  type SendPartitioning,
+} from './client.js';
+export type { TlsOptions } from './connection.js';
+export {
+  IGGY_ARGUMENT,
+  IGGY_CLOSED,
+  IGGY_CONNECTION,
+  IGGY_PROTOCOL,
+  IGGY_STATUS,
+  IGGY_TIMEOUT,
+  IggyArgumentError,
+  IggyClosedError,
+  IggyConnectionError,
+  IggyError,
+  IggyProtocolError,
+  IggyTimeoutError,
+  isRetryable,
+} from './errors.js';
+export {
+  Polling,
+  type ClientInfo,
+  type Consumer,
+  type ConsumerGroupDetails,
+  type ConsumerGroupInfo,
+  type ConsumerOffsetInfo,
+  type GroupAssignment,
+  type Identifier,
+  type PolledMessages,
+  type PollingStrategy,
+  type SendConfirmation,
+  type Stats,
+  type StreamDetails,
+  type StreamInfo,
+  type TopicDetails,
+  type TopicInfo,
+  type TopicOptions,
+} from './codec/index.js';

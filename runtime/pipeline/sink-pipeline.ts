@@ -1,0 +1,221 @@
+// A sink connector's message path: poll a batch from Iggy → check its schema →
+// transform → the guest's `consume` → store the offset. The offset moves only
+// after the guest accepted the batch (or its messages went to the dead-letter
+// topic), so every message is delivered at least once and none is skipped.
+import type { Logger } from 'pino';
+import { Field, INDEX_ENTRY_SIZE, type FlatBatch } from '../batch/flat-batch.js';
+import type { SinkConfig, SinkStreamConfig } from '../config/index.js';
+import { loadComponent, ConnectorCallError, type SinkGuest } from '../host/index.js';
+import { checkSchema } from './schema/index.js';
+import { compileTransforms, type TransformChain } from './transforms/index.js';
+import type { ConnectorStats } from '../supervisor/protocol.js';
+import { GuestWatch } from './guest-watch.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { ConnectorStoppedError } from './failure.js';
+import { sendToDeadLetter } from './dead-letter.js';
+import type { ConsumerRef, PipelineIggy, PolledBatch } from './iggy-port.js';
+import { retryIggy } from './iggy-retry.js';
+
+export interface SinkPipelineOptions {
+  config: SinkConfig;
+  client: PipelineIggy;
+  logger: Logger;
+  stats: ConnectorStats;
+  control: SharedArrayBuffer;
+  signal: AbortSignal;
+  onRunning: () => void;
+  cacheDir?: string;
+}
+
+/** Runs until `signal` aborts (then finishes the batch in hand) or a failure the pipeline cannot absorb. */
+export async function runSinkPipeline(options: SinkPipelineOptions): Promise<void> {
+  const { config, logger } = options;
+  const component = await loadComponent(config.path, {
+    kind: 'sink',
+    grants: config.permissions,
+    logger,
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+  });
+  const guest = await component.instantiateSink();
+  const watch = new GuestWatch(options.control, config.limits.memoryLimitBytes, () => guest.memoryBytes());
+  openGuest(watch, guest, config);
+
+  // One failing topic loop stops its siblings, so the worker fails as a whole and restarts cleanly.
+  const loopsAbort = new AbortController();
+  const stopAll = (): void => loopsAbort.abort();
+  options.signal.addEventListener('abort', stopAll, { once: true });
+  let healthy = true;
+  try {
+    options.onRunning();
+    const loops = config.streams.flatMap((stream) =>
+      stream.topics.map((topic) =>
+        consumeTopic({ ...options, guest, watch, stream, topic, signal: loopsAbort.signal }).catch((error: unknown) => {
+          loopsAbort.abort();
+          throw error;
+        }),
+      ),
+    );
+    const results = await Promise.allSettled(loops);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      healthy = false;
+      throw failed.reason;
+    }
+  } finally {
+    options.signal.removeEventListener('abort', stopAll);
+    if (healthy) closeGuest(watch, guest, logger);
+  }
+}
+
+function openGuest(watch: GuestWatch, guest: SinkGuest, config: SinkConfig): void {
+  try {
+    watch.call('open', () => guest.open(JSON.stringify(config.config)));
+  } catch (error) {
+    if (error instanceof ConnectorCallError && error.kind === 'permanent') {
+      throw new ConnectorStoppedError(`sink "${config.key}" refused to open: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function closeGuest(watch: GuestWatch, guest: SinkGuest, logger: Logger): void {
+  try {
+    watch.call('close', () => guest.close());
+  } catch (error) {
+    logger.warn({ err: error }, 'sink close() failed');
+  }
+}
+
+interface TopicLoop extends SinkPipelineOptions {
+  guest: SinkGuest;
+  watch: GuestWatch;
+  stream: SinkStreamConfig;
+  topic: string;
+}
+
+async function consumeTopic(loop: TopicLoop): Promise<void> {
+  const { client, stream, topic, signal, logger, config } = loop;
+  const consumer: ConsumerRef = stream.consumerGroup
+    ? { kind: 'group', name: stream.consumerGroup }
+    : { kind: 'consumer', name: `iggy-connectors-${config.key}` };
+  const partitions = await retryIggy(() => client.ensureTopic(stream.stream, topic), { signal, logger, what: `open ${stream.stream}/${topic}` });
+  if (partitions === undefined) return;
+  if (consumer.kind === 'group') {
+    const joined = await retryIggy(() => client.joinGroup(stream.stream, topic, consumer.name).then(() => true), { signal, logger, what: `join consumer group ${consumer.name}` });
+    if (joined === undefined) return;
+  }
+  const chain = compileTransforms(config.transforms, { direction: 'sink', schema: stream.schema });
+  let nextPartition = 0;
+  logger.info({ stream: stream.stream, topic, consumer: consumer.name, partitions }, 'consuming');
+
+  while (!signal.aborted) {
+    // A plain consumer walks the partitions itself; a group's partitions are assigned by the server.
+    const partitionId = consumer.kind === 'group' ? undefined : nextPartition;
+    if (consumer.kind === 'consumer') nextPartition = (nextPartition + 1) % partitions;
+    const polled = await retryIggy(() => client.poll(stream.stream, topic, consumer, partitionId, stream.batchSize), { signal, logger, what: `poll ${stream.stream}/${topic}` });
+    if (polled === undefined) return;
+    if (polled.batch.count === 0) {
+      if (consumer.kind === 'group' || nextPartition === 0) await sleep(stream.pollIntervalMs, signal);
+      continue;
+    }
+    loop.stats.messagesIn += polled.batch.count;
+    const delivered = await deliver(loop, consumer, polled, chain);
+    if (!delivered) return; // shutdown while retrying: leave the offset where it is, the batch comes again
+  }
+}
+
+const lastOffsetOf = (batch: FlatBatch): bigint => batch.index.readBigUInt64LE((batch.count - 1) * INDEX_ENTRY_SIZE + Field.offset);
+
+/** Hands one polled batch to the guest and stores its offset. Resolves false when shutdown interrupted it before the commit. */
+async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBatch, chain: TransformChain): Promise<boolean> {
+  const { stream, topic, config, stats, client, logger } = loop;
+  const origin = { connector: config.key, stream: stream.stream, topic, partitionId: polled.partitionId };
+  const result = chain.isEmpty ? { ...checkSchema(polled.batch, stream.schema), filtered: 0 } : chain.apply(polled.batch);
+  stats.messagesFiltered += result.filtered;
+  if (result.rejected.length > 0) {
+    const reasons = result.rejected.slice(0, 3).map((r) => r.reason).join('; ');
+    await deadLetterOrStop(loop, polled.batch, result.rejected, origin, `${result.rejected.length} message(s) do not match schema "${stream.schema}" or the transforms: ${reasons}`);
+  }
+  const batch = result.batch;
+  if (batch.count > 0) {
+    const outcome = await consumeWithRetry(loop, batch, polled.partitionId);
+    if (outcome.kind === 'shutdown') return false;
+    if (outcome.kind === 'failed') {
+      const all = Array.from({ length: batch.count }, (_, entry) => ({ entry, reason: outcome.reason }));
+      await deadLetterOrStop(loop, batch, all, origin, `sink refused the batch: ${outcome.reason}`);
+    }
+  }
+  const offset = lastOffsetOf(polled.batch);
+  const stored = await retryIggy(() => client.storeOffset(stream.stream, topic, consumer, polled.partitionId, offset).then(() => true), {
+    signal: undefined,
+    logger,
+    what: `store offset ${offset} of ${stream.stream}/${topic}/${polled.partitionId}`,
+    maxAttempts: 20,
+  });
+  if (stored) stats.offsets[`${stream.stream}/${topic}/${polled.partitionId}`] = offset.toString();
+  stats.batches += 1;
+  return true;
+}
+
+type ConsumeOutcome = { kind: 'ok' } | { kind: 'shutdown' } | { kind: 'failed'; reason: string };
+
+async function consumeWithRetry(loop: TopicLoop, batch: FlatBatch, partitionId: number): Promise<ConsumeOutcome> {
+  const { guest, watch, stream, topic, config, stats, logger, signal } = loop;
+  const meta = {
+    partitionId,
+    currentOffset: batch.index.readBigUInt64LE(Field.offset),
+    schema: stream.schema,
+    messageCount: batch.count,
+  };
+  const topicMeta = { stream: stream.stream, topic };
+  const policy = config.errors;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      watch.call('consume', () => guest.consume(topicMeta, meta, batch));
+      stats.messagesOut += batch.count;
+      return { kind: 'ok' };
+    } catch (error) {
+      if (!(error instanceof ConnectorCallError)) throw error; // traps and limits: the worker restarts
+      stats.errors += 1;
+      stats.lastError = error.message;
+      const exhausted = policy.maxRetries > 0 && attempt + 1 >= policy.maxRetries;
+      if (error.kind === 'transient' && !exhausted) {
+        stats.retries += 1;
+        const delay = backoffDelay(attempt, policy.retryInitialMs, policy.retryMaxMs);
+        logger.warn({ err: error, attempt: attempt + 1, delayMs: delay }, 'sink consume failed (transient); retrying the same batch');
+        await sleep(delay, signal);
+        if (signal.aborted) return { kind: 'shutdown' };
+        continue;
+      }
+      if (error.kind === 'invalid-config') throw error;
+      logger.error({ err: error, attempts: attempt + 1 }, 'sink consume failed permanently');
+      return { kind: 'failed', reason: error.message };
+    }
+  }
+}
+
+async function deadLetterOrStop(
+  loop: TopicLoop,
+  batch: FlatBatch,
+  entries: { entry: number; reason: string }[],
+  origin: { connector: string; stream: string; topic: string; partitionId: number },
+  summary: string,
+): Promise<void> {
+  const { config, client, stats, logger } = loop;
+  const target = config.errors.deadLetter;
+  if (config.errors.onPermanent !== 'dead_letter' || !target) {
+    throw new ConnectorStoppedError(
+      `${summary} (stream ${origin.stream}, topic ${origin.topic}, partition ${origin.partitionId}); the offset was not stored. ` +
+        'Set errors.on_permanent = "dead_letter" with errors.dead_letter = { stream, topic } to divert such messages instead of stopping.',
+    );
+  }
+  const sent = await retryIggy(() => sendToDeadLetter(client, target, batch, entries, origin).then(() => true), {
+    signal: undefined,
+    logger,
+    what: `send ${entries.length} message(s) to dead-letter ${target.stream}/${target.topic}`,
+    maxAttempts: 20,
+  });
+  if (!sent) throw new ConnectorStoppedError(`could not send ${entries.length} message(s) to the dead-letter topic ${target.stream}/${target.topic}; the offset was not stored`);
+  stats.messagesDeadLettered += entries.length;
+  logger.warn({ count: entries.length, deadLetter: `${target.stream}/${target.topic}`, reason: summary }, 'messages sent to the dead-letter topic');
+}

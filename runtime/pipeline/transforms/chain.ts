@@ -1,0 +1,250 @@
+// Runs a compiled transform chain over a flat batch: one validating scan per payload,
+// the edits of every transform in order, then one write into a data buffer sized once.
+import { Field, INDEX_ENTRY_SIZE, type FlatBatch } from '../../batch/flat-batch.js';
+import { StaticValue, computedValue, type Clock, type FieldValueSource } from './computed.js';
+import { ObjectEdit, copyRun, fieldKey, kindName, viewOf, type FieldKey } from './json-edit.js';
+import type { RouteTarget, TransformOptions, UpdateCondition } from './options.js';
+import { keyMatches, valueMatches, type Pattern } from './patterns.js';
+
+export interface ChainResult {
+  batch: FlatBatch;
+  filtered: number;
+  rejected: { entry: number; reason: string }[];
+  routes?: Int32Array;
+}
+
+export interface TransformChain {
+  readonly isEmpty: boolean;
+  readonly routeTargets: RouteTarget[];
+  apply(batch: FlatBatch): ChainResult;
+}
+
+interface SetField {
+  key: FieldKey;
+  value: FieldValueSource;
+  condition: UpdateCondition;
+}
+
+type Op =
+  | { kind: 'set'; fields: SetField[] }
+  | { kind: 'delete'; keys: FieldKey[] }
+  | { kind: 'filter_fields'; keep: Set<string>; patterns: Pattern[]; include: boolean }
+  | { kind: 'filter'; drop: boolean; all: boolean; patterns: Pattern[] }
+  | { kind: 'unwrap'; path: FieldKey[] }
+  | { kind: 'route'; path: FieldKey[]; table: Map<string, number>; fallback: number };
+
+/** A compiled transform: what it does and where it was configured (for rejection reasons). */
+export interface CompiledTransform {
+  options: TransformOptions;
+  path: string;
+}
+
+const OK = 0;
+const DROP = 1;
+const REJECT = 2;
+
+export class Chain implements TransformChain {
+  readonly isEmpty: boolean;
+  readonly routeTargets: RouteTarget[] = [];
+  private readonly ops: Op[] = [];
+  private readonly labels: string[] = [];
+  private readonly values: FieldValueSource[] = [];
+  private readonly hasRoute: boolean;
+  private readonly clock: Clock;
+  private readonly edit = new ObjectEdit();
+  private route = -1;
+  private rejectReason = '';
+
+  constructor(transforms: readonly CompiledTransform[], clock: Clock) {
+    this.clock = clock;
+    for (const t of transforms) {
+      this.ops.push(this.compileOp(t.options));
+      this.labels.push(`${t.options.name} (${t.path})`);
+    }
+    this.isEmpty = this.ops.length === 0;
+    this.hasRoute = this.ops.some((op) => op.kind === 'route');
+  }
+
+  private compileOp(o: TransformOptions): Op {
+    switch (o.name) {
+      case 'add_fields':
+      case 'update_fields':
+        return {
+          kind: 'set',
+          fields: o.fields.map((f) => {
+            const value = 'static' in f.value ? new StaticValue(f.value.static) : computedValue(f.value.computed);
+            this.values.push(value);
+            return { key: fieldKey(f.key), value, condition: f.condition };
+          }),
+        };
+      case 'delete_fields':
+        return { kind: 'delete', keys: o.fields.map(fieldKey) };
+      case 'filter_fields':
+        return { kind: 'filter_fields', keep: new Set(o.keepFields), patterns: o.patterns, include: o.includeMatching };
+      case 'filter':
+        return { kind: 'filter', drop: o.mode === 'drop', all: o.match === 'all', patterns: o.patterns };
+      case 'unwrap_envelope':
+        return { kind: 'unwrap', path: o.path.map(fieldKey) };
+      case 'route': {
+        const table = new Map<string, number>();
+        const indexOf = (t: RouteTarget): number => {
+          const found = this.routeTargets.findIndex((r) => r.stream === t.stream && r.topic === t.topic);
+          if (found >= 0) return found;
+          this.routeTargets.push({ stream: t.stream, topic: t.topic });
+          return this.routeTargets.length - 1;
+        };
+        for (const [value, target] of o.routes) table.set(value, indexOf(target));
+        return { kind: 'route', path: o.path.map(fieldKey), table, fallback: o.fallback ? indexOf(o.fallback) : -1 };
+      }
+    }
+  }
+
+  /** Upper bound of the bytes one message can grow by: every set field appended as `,"key":value`. */
+  private growthPerMessage(): number {
+    let grow = 0;
+    for (const op of this.ops) {
+      if (op.kind === 'set') for (const f of op.fields) grow += 1 + f.key.member.length + f.value.maxLength;
+    }
+    return grow;
+  }
+
+  apply(batch: FlatBatch): ChainResult {
+    if (this.isEmpty || batch.count === 0) return { batch, filtered: 0, rejected: [], ...(this.hasRoute ? { routes: new Int32Array(0) } : {}) };
+    const { count, index, data } = batch;
+    let bound = 0;
+    for (let i = 0; i < count; i++) {
+      const base = i * INDEX_ENTRY_SIZE;
+      bound += index.readUInt32LE(base + Field.payloadLength) + index.readUInt32LE(base + Field.headersLength);
+    }
+    bound += count * this.growthPerMessage();
+    const now = this.values.length > 0 ? this.clock() : 0;
+    for (const v of this.values) v.prepare(count, now);
+
+    const out = Buffer.allocUnsafe(bound);
+    const ov = viewOf(out);
+    const dv = viewOf(data);
+    const outIndex = Buffer.allocUnsafe(count * INDEX_ENTRY_SIZE);
+    index.copy(outIndex, 0, 0, count * INDEX_ENTRY_SIZE);
+    const routes = this.hasRoute ? new Int32Array(count) : undefined;
+    const rejected: { entry: number; reason: string }[] = [];
+    const edit = this.edit;
+    let filtered = 0;
+    let changed = false;
+    let kept = 0;
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const base = i * INDEX_ENTRY_SIZE;
+      const ps = index.readUInt32LE(base + Field.payloadStart);
+      const pe = ps + index.readUInt32LE(base + Field.payloadLength);
+      if (!edit.load(data, ps, pe)) {
+        rejected.push({ entry: i, reason: edit.errorReason });
+        continue;
+      }
+      this.route = -1;
+      const verdict = this.run(i);
+      if (verdict !== OK) {
+        if (verdict === DROP) filtered++;
+        else rejected.push({ entry: i, reason: this.rejectReason });
+        continue;
+      }
+      const o = kept * INDEX_ENTRY_SIZE;
+      if (kept !== i) index.copy(outIndex, o, base, base + Field.payloadStart);
+      outIndex.writeUInt32LE(at, o + Field.payloadStart);
+      const payloadAt = at;
+      at = edit.emit(out, ov, at);
+      outIndex.writeUInt32LE(at - payloadAt, o + Field.payloadLength);
+      if (edit.changed) changed = true;
+      const hs = index.readUInt32LE(base + Field.headersStart);
+      const hl = index.readUInt32LE(base + Field.headersLength);
+      outIndex.writeUInt32LE(at, o + Field.headersStart);
+      at = copyRun(data, dv, hs, hs + hl, out, ov, at);
+      if (routes !== undefined) routes[kept] = this.route;
+      kept++;
+    }
+    const result: ChainResult =
+      !changed && kept === count
+        ? { batch, filtered, rejected }
+        : { batch: { count: kept, index: outIndex.subarray(0, kept * INDEX_ENTRY_SIZE), data: out.subarray(0, at) }, filtered, rejected };
+    if (routes !== undefined) result.routes = routes.subarray(0, kept);
+    return result;
+  }
+
+  /** Applies every op to the loaded payload of message `k`. */
+  private run(k: number): number {
+    const edit = this.edit;
+    for (let t = 0; t < this.ops.length; t++) {
+      const op = this.ops[t];
+      if (!edit.isObject && op.kind !== 'route') {
+        this.rejectReason = `payload is ${kindName(edit.kind)}, not a JSON object; ${this.labels[t]} needs an object`;
+        return REJECT;
+      }
+      switch (op.kind) {
+        case 'set':
+          for (const f of op.fields) {
+            const existing = edit.find(f.key);
+            if (f.condition === 'key_exists' ? existing < 0 : f.condition === 'key_not_exists' ? existing >= 0 : false) continue;
+            const v = f.value;
+            const s = k * v.stride;
+            edit.set(f.key, v.buf, s, s + v.length, existing);
+          }
+          break;
+        case 'delete':
+          for (const key of op.keys) edit.remove(key);
+          break;
+        case 'filter_fields':
+          filterFields(edit, op.keep, op.patterns, op.include);
+          break;
+        case 'filter':
+          if (matchesMessage(edit, op.patterns, op.all) === op.drop) return DROP;
+          break;
+        case 'unwrap':
+          edit.unwrap(op.path);
+          break;
+        case 'route':
+          this.route = op.fallback;
+          if (edit.lookup(op.path)) {
+            const target = op.table.get(routeKey(edit.foundBuf, edit.foundStart, edit.foundEnd) ?? '');
+            if (target !== undefined) this.route = target;
+          }
+          break;
+      }
+    }
+    return OK;
+  }
+}
+
+/** The text a route value is matched by: a string's content, or a number or boolean as written. */
+function routeKey(buf: Buffer, s: number, e: number): string | undefined {
+  const c = buf[s];
+  if (c === 0x22) return buf.indexOf(0x5c, s) >= 0 && buf.indexOf(0x5c, s) < e ? (JSON.parse(buf.toString('utf8', s, e)) as string) : buf.toString('utf8', s + 1, e - 1);
+  if (c === 0x7b || c === 0x5b || c === 0x6e) return undefined;
+  return buf.toString('latin1', s, e);
+}
+
+function memberMatches(edit: ObjectEdit, m: number, p: Pattern, key: string | undefined): boolean {
+  if (p.key !== undefined && !keyMatches(p.key, key ?? edit.keyText(m))) return false;
+  return p.value === undefined || valueMatches(p.value, edit.valueBuf(m), edit.valueStart(m), edit.valueEnd(m));
+}
+
+/** Iggy's filter_fields: keep_fields always stay; others stay when (matched XOR exclude). */
+function filterFields(edit: ObjectEdit, keep: Set<string>, patterns: Pattern[], include: boolean): void {
+  if (keep.size === 0 && patterns.length === 0) return;
+  for (let m = 0; m < edit.memberCount; m++) {
+    if (edit.isDeleted(m)) continue;
+    const key = edit.keyText(m);
+    if (keep.has(key)) continue;
+    const matched = patterns.some((p) => memberMatches(edit, m, p, key));
+    if (matched !== include) edit.delete(m);
+  }
+}
+
+/** A pattern matches a message when some top-level member matches it; `all` needs every pattern to. */
+function matchesMessage(edit: ObjectEdit, patterns: Pattern[], all: boolean): boolean {
+  const one = (p: Pattern): boolean => {
+    for (let m = 0; m < edit.memberCount; m++) {
+      if (!edit.isDeleted(m) && memberMatches(edit, m, p, undefined)) return true;
+    }
+    return false;
+  };
+  return all ? patterns.every(one) : patterns.some(one);
+}

@@ -1,0 +1,285 @@
+// Runs every enabled connector in its own worker thread and keeps it alive:
+// restarts with capped backoff after a crash, a trap or a call that overran
+// its timeout, and stops them all gracefully. One connector's failure never
+// touches another.
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { RuntimeConfig } from '../config/index.js';
+import {
+  Control,
+  emptyStats,
+  guestCallName,
+  newControlBlock,
+  type ConnectorConfig,
+  type ConnectorStats,
+  type SerializedError,
+  type WorkerEvent,
+  type WorkerInit,
+} from './protocol.js';
+
+export type ConnectorState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped';
+
+export type RestartReason = 'trap' | 'timeout' | 'memory' | 'crash' | 'error' | 'manual';
+
+export interface ConnectorStatus {
+  key: string;
+  kind: 'sink' | 'source';
+  name: string;
+  state: ConnectorState;
+  restarts: number;
+  restartReasons: Partial<Record<RestartReason, number>>;
+  lastError?: SerializedError;
+  stats: ConnectorStats;
+  since: number;
+}
+
+export interface SupervisorOptions {
+  logger: Logger;
+  logLevel?: string;
+  prettyLogs?: boolean;
+  cacheDir?: string;
+  /** How long `stop()` waits for a connector to drain before terminating its worker. */
+  stopTimeoutMs?: number;
+  /** How often the watchdog looks at running guest calls. */
+  watchdogIntervalMs?: number;
+}
+
+const WORKER_URL = new URL('./connector-worker.js', import.meta.url);
+
+class ConnectorHandle {
+  state: ConnectorState = 'starting';
+  restarts = 0;
+  consecutiveFailures = 0;
+  restartReasons: Partial<Record<RestartReason, number>> = {};
+  lastError?: SerializedError;
+  stats: ConnectorStats = emptyStats();
+  since = Date.now();
+  worker?: Worker;
+  control?: BigInt64Array;
+  /** Why the current worker is ending, when the supervisor ended it. */
+  endReason?: RestartReason | 'stop';
+  noRestart = false;
+  restartTimer?: NodeJS.Timeout;
+  exited?: Promise<void>;
+
+  constructor(readonly config: ConnectorConfig, readonly logger: Logger) {}
+
+  setState(state: ConnectorState): void {
+    this.state = state;
+    this.since = Date.now();
+  }
+}
+
+export class Supervisor {
+  readonly #config: RuntimeConfig;
+  readonly #options: Required<Omit<SupervisorOptions, 'cacheDir'>> & { cacheDir?: string };
+  readonly #handles = new Map<string, ConnectorHandle>();
+  #watchdog?: NodeJS.Timeout;
+  #stopping = false;
+
+  constructor(config: RuntimeConfig, options: SupervisorOptions) {
+    this.#config = config;
+    this.#options = {
+      logLevel: options.logger.level,
+      prettyLogs: false,
+      stopTimeoutMs: 15_000,
+      watchdogIntervalMs: 50,
+      ...options,
+    };
+  }
+
+  /** Starts every enabled connector. Returns once their workers are spawned. */
+  start(): void {
+    const { logger } = this.#options;
+    for (const connector of [...this.#config.sinks, ...this.#config.sources]) {
+      const id = `${connector.kind}s.${connector.key}`;
+      if (!connector.enabled) {
+        logger.info({ connector: id }, 'connector disabled, not started');
+        continue;
+      }
+      const handle = new ConnectorHandle(connector, logger.child({ connector: connector.key, kind: connector.kind }));
+      this.#handles.set(id, handle);
+      this.#spawn(handle);
+    }
+    this.#watchdog = setInterval(() => this.#checkTimeouts(), this.#options.watchdogIntervalMs);
+    this.#watchdog.unref();
+  }
+
+  status(): ConnectorStatus[] {
+    return [...this.#handles.values()].map((h) => ({
+      key: h.config.key,
+      kind: h.config.kind,
+      name: h.config.name,
+      state: h.state,
+      restarts: h.restarts,
+      restartReasons: { ...h.restartReasons },
+      ...(h.lastError ? { lastError: h.lastError } : {}),
+      stats: h.stats,
+      since: h.since,
+    }));
+  }
+
+  /** Restarts one connector now (its in-flight batch is delivered again, never lost). */
+  async restart(kind: 'sink' | 'source', key: string): Promise<boolean> {
+    const handle = this.#handles.get(`${kind}s.${key}`);
+    if (!handle || this.#stopping) return false;
+    clearTimeout(handle.restartTimer);
+    handle.consecutiveFailures = 0;
+    handle.noRestart = false;
+    if (handle.worker) {
+      handle.endReason = 'manual';
+      await this.#drain(handle);
+    }
+    this.#count(handle, 'manual');
+    this.#spawn(handle);
+    return true;
+  }
+
+  /** Asks every connector to finish its batch, commit and close; waits a bounded time. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#watchdog);
+    await Promise.all(
+      [...this.#handles.values()].map(async (handle) => {
+        clearTimeout(handle.restartTimer);
+        if (handle.worker) {
+          handle.endReason = 'stop';
+          await this.#drain(handle);
+        }
+        if (handle.state !== 'failed') handle.setState('stopped');
+      }),
+    );
+  }
+
+  async #drain(handle: ConnectorHandle): Promise<void> {
+    const worker = handle.worker;
+    if (!worker) return;
+    handle.setState('stopping');
+    worker.postMessage({ type: 'stop' });
+    const timer = setTimeout(() => {
+      handle.logger.warn({ timeoutMs: this.#options.stopTimeoutMs }, 'connector did not stop in time, terminating its worker');
+      void worker.terminate();
+    }, this.#options.stopTimeoutMs);
+    await handle.exited;
+    clearTimeout(timer);
+  }
+
+  #spawn(handle: ConnectorHandle): void {
+    const control = newControlBlock();
+    const init: WorkerInit = {
+      connector: handle.config,
+      iggy: this.#config.iggy,
+      statePath: this.#config.state.path,
+      logLevel: this.#options.logLevel,
+      prettyLogs: this.#options.prettyLogs,
+      control,
+      ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
+    };
+    handle.setState('starting');
+    handle.endReason = undefined;
+    handle.control = new BigInt64Array(control);
+    const worker = new Worker(WORKER_URL, { workerData: init, name: `connector:${handle.config.key}` });
+    handle.worker = worker;
+    let failure: { error: SerializedError; restart: boolean } | undefined;
+    worker.on('message', (event: WorkerEvent) => {
+      switch (event.type) {
+        case 'running':
+          handle.setState('running');
+          handle.consecutiveFailures = 0;
+          handle.logger.info('connector running');
+          break;
+        case 'stats':
+          handle.stats = event.stats;
+          break;
+        case 'failed':
+          failure = { error: event.error, restart: event.restart };
+          break;
+        case 'stopped':
+          handle.stats = event.stats;
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      failure = { error: { name: error.name, message: error.message, ...(codeOf(error) ? { code: codeOf(error) } : {}) }, restart: true };
+    });
+    handle.exited = new Promise((resolve) => {
+      worker.once('exit', (exitCode) => {
+        handle.worker = undefined;
+        handle.control = undefined;
+        this.#onExit(handle, exitCode, failure);
+        resolve();
+      });
+    });
+  }
+
+  #onExit(handle: ConnectorHandle, exitCode: number, failure: { error: SerializedError; restart: boolean } | undefined): void {
+    const reason = handle.endReason;
+    if (reason === 'stop' || reason === 'manual') {
+      handle.logger.info({ exitCode }, 'connector stopped');
+      return;
+    }
+    const cause = restartReason(reason, failure);
+    failure = failure ?? { error: { name: 'WorkerExit', message: `connector worker exited unexpectedly with code ${exitCode}` }, restart: true };
+    if (reason === 'timeout' && handle.lastError) failure = { error: handle.lastError, restart: true };
+    handle.lastError = failure.error;
+    handle.stats.errors += 1;
+    if (!failure.restart || this.#stopping) {
+      handle.setState('failed');
+      handle.logger.error({ err: failure.error }, 'connector failed and will not be restarted: fix the cause, then restart it');
+      return;
+    }
+    const policy = handle.config.restart;
+    if (policy.maxRestarts > 0 && handle.consecutiveFailures >= policy.maxRestarts) {
+      handle.setState('failed');
+      handle.logger.error({ err: failure.error, restarts: handle.restarts }, `connector failed ${handle.consecutiveFailures} times in a row (restart.max_restarts = ${policy.maxRestarts}); giving up`);
+      return;
+    }
+    const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** handle.consecutiveFailures);
+    handle.consecutiveFailures += 1;
+    this.#count(handle, cause);
+    handle.setState('restarting');
+    handle.logger.warn({ err: failure.error, reason: cause, delayMs: delay }, 'connector failed; restarting it from its last committed position');
+    handle.restartTimer = setTimeout(() => {
+      if (!this.#stopping) this.#spawn(handle);
+    }, delay);
+  }
+
+  #count(handle: ConnectorHandle, reason: RestartReason): void {
+    handle.restarts += 1;
+    handle.restartReasons[reason] = (handle.restartReasons[reason] ?? 0) + 1;
+  }
+
+  #checkTimeouts(): void {
+    const now = BigInt(Date.now());
+    for (const handle of this.#handles.values()) {
+      const control = handle.control;
+      if (!control || !handle.worker || handle.endReason) continue;
+      const started = Atomics.load(control, Control.callStartedMs);
+      if (started === 0n) continue;
+      const elapsed = Number(now - started);
+      if (elapsed <= handle.config.limits.callTimeoutMs) continue;
+      const call = guestCallName(Number(Atomics.load(control, Control.callKind)));
+      handle.endReason = 'timeout';
+      handle.lastError = {
+        name: 'GuestTimeoutError',
+        code: 'GUEST_TIMEOUT',
+        message: `guest call ${call}() ran for ${elapsed} ms, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; the instance was terminated`,
+      };
+      handle.logger.error({ call, elapsedMs: elapsed }, handle.lastError.message);
+      void handle.worker.terminate();
+    }
+  }
+}
+
+function restartReason(end: ConnectorHandle['endReason'], failure: { error: SerializedError } | undefined): RestartReason {
+  if (end === 'timeout') return 'timeout';
+  if (!failure) return 'crash';
+  if (failure.error.code === 'GUEST_MEMORY_LIMIT') return 'memory';
+  if (failure.error.code === 'GUEST_TRAP') return 'trap';
+  return 'error';
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}

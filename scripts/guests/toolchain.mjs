@@ -1,0 +1,134 @@
+// Shared helpers of the Rust and Go guest builders: run a tool and show it,
+// install a missing toolchain piece (rustup target, cargo tool, crate source),
+// and the input hashes and stamps that make builds incremental.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const witDir = join(root, 'wit');
+export const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
+const cargoBin = join(cargoHome, 'bin');
+
+export const snakeName = (kebab) => kebab.replaceAll('-', '_');
+export const log = (line) => console.log(`  ${line}`);
+
+/** PATH with cargo's bin first, so tools installed by `cargo install` are found. */
+export function toolEnv(extra = {}) {
+  const path = [cargoBin, process.env.PATH ?? ''].join(':');
+  return { ...process.env, PATH: path, ...extra };
+}
+
+/**
+ * Runs a command, printing it first; output goes to this process's stdout/stderr
+ * unless `capture` is set, then stdout is returned. Rejects with the exit code.
+ */
+export function run(cmd, args, { cwd = root, env = toolEnv(), capture = false, quiet = false } = {}) {
+  if (!quiet) log(`$ ${[cmd, ...args].join(' ')}${cwd === root ? '' : `   (in ${relative(root, cwd) || '.'})`}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'] });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (err += d));
+    child.on('error', (e) => reject(new Error(`cannot start ${cmd}: ${e.message}; is it installed and on PATH?`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}${err ? `:\n${err.trim()}` : ''}`));
+    });
+  });
+}
+
+/** The stdout of a command, or undefined when it cannot run or fails. */
+export async function probe(cmd, args, options = {}) {
+  try {
+    return await run(cmd, args, { ...options, capture: true, quiet: true });
+  } catch {
+    return undefined;
+  }
+}
+
+export async function ensureRustTarget(target) {
+  const installed = await probe('rustup', ['target', 'list', '--installed']);
+  if (installed === undefined) throw new Error('rustup not found: install Rust with rustup (https://rustup.rs) first');
+  if (installed.split('\n').includes(target)) return;
+  await run('rustup', ['target', 'add', target]);
+}
+
+/** `cargo install --locked` of an exact version, unless `bin --version` already reports it. */
+export async function ensureCargoTool({ crate, version, bin }) {
+  const path = join(cargoBin, bin);
+  const reported = existsSync(path) ? await probe(path, ['--version']) : undefined;
+  if (reported?.includes(version)) return path;
+  log(`${bin} ${version} missing (found: ${reported?.trim() ?? 'none'}); installing, this takes a few minutes`);
+  await run('cargo', ['install', '--locked', crate, '--version', version]);
+  return path;
+}
+
+async function findCrateSource(crate, version) {
+  const registry = join(cargoHome, 'registry', 'src');
+  if (!existsSync(registry)) return undefined;
+  for (const index of await readdir(registry)) {
+    const dir = join(registry, index, `${crate}-${version}`);
+    if (existsSync(join(dir, 'Cargo.toml'))) return dir;
+  }
+  return undefined;
+}
+
+/**
+ * The unpacked source of a published crate in cargo's registry cache; when it
+ * is not there yet, a throw-away project depending on it is `cargo fetch`ed.
+ */
+export async function crateSource(crate, version) {
+  const found = await findCrateSource(crate, version);
+  if (found) return found;
+  const dir = await mkdtemp(join(tmpdir(), 'iggy-crate-fetch-'));
+  try {
+    await writeFile(
+      join(dir, 'Cargo.toml'),
+      `[package]\nname = "fetch-only"\nversion = "0.0.0"\nedition = "2021"\n\n[lib]\npath = "lib.rs"\n\n[dependencies]\n${crate} = "=${version}"\n`,
+    );
+    await writeFile(join(dir, 'lib.rs'), '');
+    await run('cargo', ['fetch'], { cwd: dir });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const fetched = await findCrateSource(crate, version);
+  if (!fetched) throw new Error(`cargo fetch did not unpack ${crate} ${version} under ${join(cargoHome, 'registry', 'src')}`);
+  return fetched;
+}
+
+/** Files under `dir` (sorted, recursive) passing `filter`, skipping build output folders. */
+export async function listFiles(dir, filter = () => true) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const full = join(entry.parentPath ?? entry.path, entry.name);
+    if (!entry.isFile() || /\/(target|bindings|\.cache)\//.test(`/${relative(dir, full)}`)) continue;
+    if (filter(full)) out.push(full);
+  }
+  return out.sort();
+}
+
+/** SHA-256 over `labels` (tool versions) and the path + contents of every file. */
+export async function hashInputs(files, labels = []) {
+  const hash = createHash('sha256');
+  for (const label of labels) hash.update(`${label}\0`);
+  for (const file of [...new Set(files)].sort()) {
+    hash.update(relative(root, file)).update('\0').update(await readFile(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** True when `output` exists and its `.stamp` holds `hash`. */
+export async function isFresh(output, hash) {
+  const stamp = `${output}.stamp`;
+  return existsSync(output) && existsSync(stamp) && (await readFile(stamp, 'utf8')).trim() === hash;
+}
+
+export const writeStamp = (output, hash) => writeFile(`${output}.stamp`, `${hash}\n`);
+
+export const sizeText = (bytes) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the interop probe (test/interop: Iggy's official Rust SDK, crate iggy 0.11.0) and
+# prints the path of its binary. Incremental: a second run takes about a second.
+# The interop tests call this themselves; run it ahead to keep the first test run short.
+set -euo pipefail
+cd "$(dirname "$0")/../test/interop"
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "interop: cargo is required (install Rust with rustup)" >&2
+  exit 1
+fi
+cargo build --release --locked --quiet "$@" >&2
+echo "$PWD/target/release/iggy-sdk-probe"
