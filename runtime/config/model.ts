@@ -129,6 +129,8 @@ export interface SourceStreamConfig {
 export interface SourceConfig extends ConnectorBase {
   kind: 'source';
   streams: SourceStreamConfig[];
+  /** For messages the schema check or the transforms reject: stop, or send them to a dead-letter topic. */
+  errors: ErrorPolicy;
   /** Default 100 ms. */
   pollIntervalMs: number;
 }

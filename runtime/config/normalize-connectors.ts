@@ -49,7 +49,7 @@ export function normalizeSource(key: string, table: Table, ctx: ConnectorContext
   const base = normalizeBase(key, table, path, ctx);
   const streams = streamTables(table, path, r, ctx.problems).map(({ t, at }) => sourceStream(t, at, r, ctx.problems));
   const pollIntervalMs = r.duration(table.poll_interval, joinPath(path, 'poll_interval'), DEFAULTS.sourcePollIntervalMs);
-  const source: SourceConfig = { kind: 'source', ...base, streams, pollIntervalMs };
+  const source: SourceConfig = { kind: 'source', ...base, streams, errors: errorPolicy(table, path, r, ctx.problems), pollIntervalMs };
   checkTransforms(source, ctx);
   return source;
 }

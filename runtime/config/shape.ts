@@ -44,6 +44,14 @@ const connectorFields: Record<string, Shape> = {
   restart: table({ initial_delay: D, max_delay: D, max_restarts: I }),
 };
 
+const errorsShape = table({
+  on_permanent: S,
+  dead_letter: table({ stream: S, topic: S }),
+  max_retries: I,
+  retry_initial: D,
+  retry_max: D,
+});
+
 /** Keys whose Iggy spelling differs from ours: Iggy's name → ours. */
 const connectorSynonyms = { plugin_config: 'config' };
 const streamSynonyms = { batch_length: 'batch_size' };
@@ -55,13 +63,7 @@ export const sinkShape: Shape = table(
       kind: 'array',
       of: table({ stream: S, topics: L, schema: S, batch_size: I, poll_interval: D, consumer_group: S }, streamSynonyms),
     },
-    errors: table({
-      on_permanent: S,
-      dead_letter: table({ stream: S, topic: S }),
-      max_retries: I,
-      retry_initial: D,
-      retry_max: D,
-    }),
+    errors: errorsShape,
   },
   connectorSynonyms,
 );
@@ -69,6 +71,7 @@ export const sinkShape: Shape = table(
 export const sourceShape: Shape = table(
   {
     ...connectorFields,
+    errors: errorsShape,
     poll_interval: D,
     streams: {
       kind: 'array',

@@ -17,6 +17,7 @@ import {
   decodeGroupDetails,
   decodeGroups,
   decodeLoginReply,
+  decodeOptions,
   decodePollReply,
   decodeSendReply,
   decodeReplyHeader,
@@ -35,6 +36,7 @@ import {
   encodeGroupRef,
   encodeLoginRegister,
   encodeLoginRegisterWithToken,
+  encodeOptions,
   encodePollMessages,
   encodeSendMessages,
   encodeStoreConsumerOffset,
@@ -524,7 +526,7 @@ export class IggyClient {
   async createTopic(stream: Identifier, name: string, topic: CreateTopicOptions = {}, options?: RequestOptions): Promise<TopicDetails> {
     const what = `createTopic(${stream}, ${name})`;
     const body = this.encode(what, () =>
-      encodeCreateTopic({ streamId: stream, name, partitionsCount: topic.partitions ?? 1, options: encodeTopicOptions(topic.options ?? {}) }),
+      encodeCreateTopic({ streamId: stream, name, partitionsCount: topic.partitions ?? 1, options: topicOptionsBlock(topic.options) }),
     );
     const details = this.decode(what, await this.call(Code.CreateTopic, [body], what, options), decodeTopicDetails);
     this.partitionCounts.delete(topicKey(stream, name));
@@ -775,6 +777,17 @@ function randomUuid(): bigint {
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   return readU128(b, 0);
+}
+
+/**
+ * The options block as the 0.11 SDK sends it: both durabilities explicit (default `replicated`),
+ * entries sorted by key bytes (the SDK keeps them in a BTreeMap keyed by the header key).
+ */
+function topicOptionsBlock(options: TopicOptions = {}): Buffer {
+  const withDefaults: TopicOptions = { durability: 'replicated', consumerOffsetDurability: 'replicated', ...options };
+  const entries = decodeOptions(encodeTopicOptions(withDefaults));
+  entries.sort((a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')));
+  return encodeOptions(entries);
 }
 
 export interface CreateTopicOptions {

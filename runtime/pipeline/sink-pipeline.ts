@@ -8,7 +8,7 @@ import type { SinkConfig, SinkStreamConfig } from '../config/index.js';
 import { loadComponent, ConnectorCallError, type SinkGuest } from '../host/index.js';
 import { checkSchema } from './schema/index.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
-import type { ConnectorStats } from '../supervisor/protocol.js';
+import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
 import { GuestWatch } from './guest-watch.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { ConnectorStoppedError } from './failure.js';
@@ -112,8 +112,10 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
     // A plain consumer walks the partitions itself; a group's partitions are assigned by the server.
     const partitionId = consumer.kind === 'group' ? undefined : nextPartition;
     if (consumer.kind === 'consumer') nextPartition = (nextPartition + 1) % partitions;
+    const pollStarted = performance.now();
     const polled = await retryIggy(() => client.poll(stream.stream, topic, consumer, partitionId, stream.batchSize), { signal, logger, what: `poll ${stream.stream}/${topic}` });
     if (polled === undefined) return;
+    observeStage(loop.stats, 'poll', (performance.now() - pollStarted) / 1000);
     if (polled.batch.count === 0) {
       if (consumer.kind === 'group' || nextPartition === 0) await sleep(stream.pollIntervalMs, signal);
       continue;
@@ -130,7 +132,9 @@ const lastOffsetOf = (batch: FlatBatch): bigint => batch.index.readBigUInt64LE((
 async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBatch, chain: TransformChain): Promise<boolean> {
   const { stream, topic, config, stats, client, logger } = loop;
   const origin = { connector: config.key, stream: stream.stream, topic, partitionId: polled.partitionId };
+  const checkStarted = performance.now();
   const result = chain.isEmpty ? { ...checkSchema(polled.batch, stream.schema), filtered: 0 } : chain.apply(polled.batch);
+  observeStage(stats, chain.isEmpty ? 'decode' : 'transform', (performance.now() - checkStarted) / 1000);
   stats.messagesFiltered += result.filtered;
   if (result.rejected.length > 0) {
     const reasons = result.rejected.slice(0, 3).map((r) => r.reason).join('; ');
@@ -146,12 +150,14 @@ async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBat
     }
   }
   const offset = lastOffsetOf(polled.batch);
+  const commitStarted = performance.now();
   const stored = await retryIggy(() => client.storeOffset(stream.stream, topic, consumer, polled.partitionId, offset).then(() => true), {
     signal: undefined,
     logger,
     what: `store offset ${offset} of ${stream.stream}/${topic}/${polled.partitionId}`,
     maxAttempts: 20,
   });
+  observeStage(stats, 'commit', (performance.now() - commitStarted) / 1000);
   if (stored) stats.offsets[`${stream.stream}/${topic}/${polled.partitionId}`] = offset.toString();
   stats.batches += 1;
   return true;
@@ -170,8 +176,10 @@ async function consumeWithRetry(loop: TopicLoop, batch: FlatBatch, partitionId: 
   const topicMeta = { stream: stream.stream, topic };
   const policy = config.errors;
   for (let attempt = 0; ; attempt++) {
+    const started = performance.now();
     try {
       watch.call('consume', () => guest.consume(topicMeta, meta, batch));
+      observeStage(stats, 'guest_call', (performance.now() - started) / 1000);
       stats.messagesOut += batch.count;
       return { kind: 'ok' };
     } catch (error) {
@@ -209,6 +217,7 @@ async function deadLetterOrStop(
         'Set errors.on_permanent = "dead_letter" with errors.dead_letter = { stream, topic } to divert such messages instead of stopping.',
     );
   }
+  const sendStarted = performance.now();
   const sent = await retryIggy(() => sendToDeadLetter(client, target, batch, entries, origin).then(() => true), {
     signal: undefined,
     logger,
@@ -216,6 +225,7 @@ async function deadLetterOrStop(
     maxAttempts: 20,
   });
   if (!sent) throw new ConnectorStoppedError(`could not send ${entries.length} message(s) to the dead-letter topic ${target.stream}/${target.topic}; the offset was not stored`);
+  observeStage(stats, 'send', (performance.now() - sendStarted) / 1000);
   stats.messagesDeadLettered += entries.length;
   logger.warn({ count: entries.length, deadLetter: `${target.stream}/${target.topic}`, reason: summary }, 'messages sent to the dead-letter topic');
 }

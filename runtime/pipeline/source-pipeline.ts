@@ -7,7 +7,7 @@ import { buildBatch, headersOf, payloadOf, Field, INDEX_ENTRY_SIZE, readU128, ty
 import type { SourceConfig, SourceStreamConfig } from '../config/index.js';
 import { loadComponent, ConnectorCallError, type SourceGuest } from '../host/index.js';
 import type { StateStore } from '../state/state-store.js';
-import type { ConnectorStats } from '../supervisor/protocol.js';
+import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
 import { checkSchema } from './schema/index.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
 import { GuestWatch } from './guest-watch.js';
@@ -130,7 +130,9 @@ type PollOutcome = { batch: FlatBatch; state?: Uint8Array } | { retryInMs: numbe
 function pollGuest(watch: GuestWatch, guest: SourceGuest, options: SourcePipelineOptions, failures: { transient: number }): PollOutcome {
   const { stats, logger, config } = options;
   try {
+    const started = performance.now();
     const result = watch.call('poll', () => guest.poll());
+    observeStage(stats, 'guest_call', (performance.now() - started) / 1000);
     failures.transient = 0;
     return result;
   } catch (error) {
@@ -151,7 +153,9 @@ function pollGuest(watch: GuestWatch, guest: SourceGuest, options: SourcePipelin
 /** Transforms and schema-checks what the guest produced; rejected messages go to the dead-letter topic or stop the source. */
 async function prepare(options: SourcePipelineOptions, chain: TransformChain, primary: SourceStreamConfig, batch: FlatBatch): Promise<FlatBatch & { routes?: Int32Array }> {
   const { config, stats, client, logger } = options;
+  const started = performance.now();
   const result = chain.isEmpty ? { ...checkSchema(batch, primary.schema), filtered: 0 } : chain.apply(batch);
+  observeStage(stats, chain.isEmpty ? 'decode' : 'transform', (performance.now() - started) / 1000);
   stats.messagesFiltered += result.filtered;
   if (result.rejected.length > 0) {
     const target = config.errors?.deadLetter;
@@ -181,11 +185,13 @@ async function flush(options: SourcePipelineOptions, chain: TransformChain, dest
     for (const part of splitByRoute(batch, chain, primary)) {
       for (const chunk of chunks(part.batch, part.destination.config.batchSize)) {
         for (const { partitioning, batch: keyed } of partitionsOf(chunk, part.destination.config)) {
+          const started = performance.now();
           await retryIggy(() => client.send(part.destination.stream, part.destination.topic, partitioning, keyed), {
             signal: undefined,
             logger,
             what: `send ${keyed.count} message(s) to ${part.destination.stream}/${part.destination.topic}`,
           });
+          observeStage(stats, 'send', (performance.now() - started) / 1000);
           stats.messagesOut += keyed.count;
         }
       }
@@ -195,7 +201,9 @@ async function flush(options: SourcePipelineOptions, chain: TransformChain, dest
   pending.batches = [];
   pending.count = 0;
   if (pending.state) {
+    const started = performance.now();
     await stateStore.save(config.key, pending.state);
+    observeStage(stats, 'commit', (performance.now() - started) / 1000);
     pending.state = undefined;
   }
 }

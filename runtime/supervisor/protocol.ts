@@ -26,6 +26,20 @@ export const Control = { callStartedMs: 0, callKind: 1, guestMemoryBytes: 2, slo
 
 export const newControlBlock = (): SharedArrayBuffer => new SharedArrayBuffer(Control.slots * 8);
 
+/** Pipeline stages timed per batch (metric `iggy_connector_stage_duration_seconds`). */
+export const STAGES = ['poll', 'decode', 'transform', 'guest_call', 'send', 'commit'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Upper bounds (seconds) of the stage-duration histogram buckets; the last bucket is +Inf. */
+export const STAGE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** A histogram that crosses the thread boundary as plain numbers: `buckets[i]` counts observations <= STAGE_BUCKETS[i] (not cumulative), the last slot the rest. */
+export interface StageHistogram {
+  count: number;
+  sumSeconds: number;
+  buckets: number[];
+}
+
 export interface ConnectorStats {
   /** Sinks: polled from Iggy. Sources: returned by the guest's poll. */
   messagesIn: number;
@@ -40,7 +54,10 @@ export interface ConnectorStats {
   /** Sinks: offsets stored, per "stream/topic/partition". */
   offsets: Record<string, string>;
   guestMemoryBytes: number;
+  stages: Record<Stage, StageHistogram>;
 }
+
+const emptyHistogram = (): StageHistogram => ({ count: 0, sumSeconds: 0, buckets: new Array<number>(STAGE_BUCKETS.length + 1).fill(0) });
 
 export const emptyStats = (): ConnectorStats => ({
   messagesIn: 0,
@@ -52,7 +69,18 @@ export const emptyStats = (): ConnectorStats => ({
   retries: 0,
   offsets: {},
   guestMemoryBytes: 0,
+  stages: Object.fromEntries(STAGES.map((stage) => [stage, emptyHistogram()])) as Record<Stage, StageHistogram>,
 });
+
+/** Records one stage duration; a handful of arithmetic per batch, no allocation. */
+export function observeStage(stats: ConnectorStats, stage: Stage, seconds: number): void {
+  const h = stats.stages[stage];
+  h.count += 1;
+  h.sumSeconds += seconds;
+  let i = 0;
+  while (i < STAGE_BUCKETS.length && seconds > STAGE_BUCKETS[i]!) i++;
+  h.buckets[i] = (h.buckets[i] ?? 0) + 1;
+}
 
 export interface SerializedError {
   name: string;

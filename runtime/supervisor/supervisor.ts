@@ -114,7 +114,7 @@ export class Supervisor {
       restarts: h.restarts,
       restartReasons: { ...h.restartReasons },
       ...(h.lastError ? { lastError: h.lastError } : {}),
-      stats: h.stats,
+      stats: { ...h.stats, guestMemoryBytes: h.control ? Number(Atomics.load(h.control, Control.guestMemoryBytes)) : h.stats.guestMemoryBytes },
       since: h.since,
     }));
   }

@@ -257,3 +257,30 @@ test('a connector key that cannot appear in URLs and variable names is refused',
     { path: 'sinks."my sink"', message: 'connector keys may contain only letters, digits, "_" and "-", got "my sink"' },
   ]));
 });
+
+test('a transform on a non-JSON stream is reported once, not again by the transform validator', (t) => {
+  const ws = workspace(t);
+  ws.component('c.wasm');
+  const calls: string[] = [];
+  const text = SINK.replace('topics = ["tp"]', 'topics = ["tp"]\nschema = "text"') + '[sinks.s.transforms.add_fields]\nfields = []\n[sinks.s.transforms.proto_convert]\n';
+  assert.throws(
+    () =>
+      parseConfig(text, {
+        file: ws.path('runtime.toml'),
+        env: {},
+        validateTransform: (name, _table, path, schema) => {
+          calls.push(`${name}:${schema}`);
+          return schema === 'json' ? [] : [{ path, message: `validator refuses ${schema}` }];
+        },
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems, [
+        { path: 'sinks.s.transforms.add_fields', message: 'transforms act on JSON payloads, but `streams[0]` uses schema "text"; remove the transform or use schema = "json"' },
+        { path: 'sinks.s.transforms.proto_convert', message: 'validator refuses text' },
+      ]);
+      return true;
+    },
+  );
+  assert.deepEqual(calls, ['proto_convert:text']);
+});

@@ -94,6 +94,9 @@ stream = "example_stream"
 topic = "t3"
 [sources.random.config]
 count = 10
+[sources.random.errors]
+on_permanent = "dead_letter"
+dead_letter = { stream = "dlq", topic = "random" }
 `;
 
 test('a config using every key loads into the normalized model', async (t) => {
@@ -162,6 +165,7 @@ test('a config using every key loads into the normalized model', async (t) => {
     { stream: 'example_stream', topic: 't3', schema: 'json', batchSize: 1000, lingerMs: 5, partitioning: { kind: 'balanced' }, path: 'sources.random.streams[2]' },
   ]);
   assert.deepEqual(source.config, { count: 10 });
+  assert.deepEqual(source.errors, { onPermanent: 'dead_letter', deadLetter: { stream: 'dlq', topic: 'random' }, maxRetries: 0, retryInitialMs: 100, retryMaxMs: 30_000 });
 });
 
 test('a minimal config gets every default', (t) => {
@@ -198,6 +202,7 @@ topic = "tp"
   assert.deepEqual(sink.streams[0], { stream: 'st', topics: ['tp'], schema: 'json', batchSize: 1000, pollIntervalMs: 5, consumerGroup: 'iggy-connect-sink-s', path: 'sinks.s.streams[0]' });
   const [source] = config.sources;
   assert.equal(source.pollIntervalMs, 100);
+  assert.deepEqual(source.errors, { onPermanent: 'stop', maxRetries: 0, retryInitialMs: DEFAULTS.retryInitialMs, retryMaxMs: DEFAULTS.retryMaxMs });
   assert.deepEqual(source.streams[0], { stream: 'st', topic: 'tp', schema: 'json', batchSize: 1000, lingerMs: 5, partitioning: { kind: 'balanced' }, path: 'sources.r.streams[0]' });
 });
 

@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildBatch } from '../../runtime/batch/flat-batch.js';
 import { ConnectorCallError, GrantError, GuestTrapError, loadComponent, type Grants } from '../../runtime/host/index.js';
+import { buildImports } from '../../runtime/host/wasi/imports.js';
 import { cache, captureLogger, fixtureGuest } from './support.js';
 
 const { logger } = captureLogger();
@@ -84,6 +86,45 @@ describe('environment sandbox', () => {
 
   it('shows exactly the granted variables', async () => {
     assert.equal(await probe('env-reader-sink', { env: ['IGGY_TEST_SECRET', 'IGGY_TEST_NOT_SET'] }), 'HOME=<unset> IGGY_TEST_SECRET="s3cret value" count=1');
+  });
+});
+
+describe('network sandbox', () => {
+  it('answers socket creation with access-denied, and nothing connects', async () => {
+    const server = createServer();
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const report = await probe('net-probe-sink', { allowedHosts: [] }, JSON.stringify({ port }));
+      assert.equal(report, 'tcp4=err:"access-denied" tcp6=err:"access-denied"');
+      assert.equal(connections, 0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses name lookups with access-denied and outgoing HTTP with HTTP-request-denied', () => {
+    const { imports, close } = buildImports({}, logger);
+    const payloadOf = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as { payload: unknown }).payload;
+      }
+      return assert.fail('the call did not fail');
+    };
+    try {
+      const network = (imports['wasi:sockets/instance-network'].instanceNetwork as () => unknown)();
+      assert.equal(payloadOf(() => (imports['wasi:sockets/ip-name-lookup'].resolveAddresses as (n: unknown, h: string) => unknown)(network, 'localhost')), 'access-denied');
+      assert.deepEqual(payloadOf(() => (imports['wasi:http/outgoing-handler'].handle as () => unknown)()), { tag: 'HTTP-request-denied' });
+    } finally {
+      close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Records the request frames the official Iggy peers send (the iggy 0.11.0 crate through the
 // probe, iggy-cli 0.14.0) into test/interop/vectors/*.json. They talk to the dev broker through
 // a recording proxy; only their requests are kept (the replies are ours, not the truth).
-// Run: npx tsc -p tsconfig.json && node dist/test/interop/record-vectors.js
+// Run: npx tsc -p tsconfig.json && node dist/test/interop/record-vectors.js [sdk] [cli]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDevBroker } from '../../runtime/broker/index.js';
@@ -56,16 +56,23 @@ async function record(steps: Array<[string, (port: number) => Promise<unknown>]>
   return frames;
 }
 
-async function main(): Promise<void> {
+async function main(which: readonly string[]): Promise<void> {
   const dir = join(repoRoot, 'test/interop/vectors');
   await mkdir(dir, { recursive: true });
+  const wanted = (peer: string): boolean => which.length === 0 || which.includes(peer);
+  if (wanted('sdk')) await recordSdk(dir);
+  if (wanted('cli')) await recordCli(dir);
+}
 
+async function recordSdk(dir: string): Promise<void> {
   const sdk = await record([
     ['sdk: send-poll 3 messages with headers', (port) => runProbe(`127.0.0.1:${port}`, ['send-poll', '--stream', 'vectors', '--topic', 'events', '--count', '3', '--batch', '3', '--partitions', '2'])],
   ]);
   const sdkFile: VectorFile = { peer: 'iggy crate 0.11.0 (test/interop probe)', recordedWith: 'test/interop/record-vectors.ts', frames: sdk };
   await writeFile(join(dir, 'sdk-0.11.0.json'), `${JSON.stringify(sdkFile, null, 1)}\n`);
+}
 
+async function recordCli(dir: string): Promise<void> {
   const cli = cliBinary();
   const cliFrames = await record([
     ['cli: stream create', (port) => runCli(port, ['stream', 'create', 'cli-stream'])],
@@ -78,5 +85,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  await main();
+  await main(process.argv.slice(2));
 }

@@ -8,7 +8,7 @@
 // no schema registry to check them against.
 import { isUtf8 } from 'node:buffer';
 import { Field, INDEX_ENTRY_SIZE, type FlatBatch } from '../../batch/flat-batch.js';
-import type { Schema } from '../transforms/types.js';
+import type { Schema } from '../../config/index.js';
 import { JsonScanner } from './json-scan.js';
 
 export { JsonScanner, RootKind, TopLevelMembers } from './json-scan.js';
@@ -37,11 +37,12 @@ export function checkSchema(batch: FlatBatch, schema: Schema): SchemaCheckResult
 function checkJson(batch: FlatBatch): SchemaCheckResult {
   const scanner = new JsonScanner();
   const { index, data, count } = batch;
+  const iv = new DataView(index.buffer, index.byteOffset, index.byteLength);
   let rejected: { entry: number; reason: string }[] | undefined;
   for (let i = 0; i < count; i++) {
     const base = i * INDEX_ENTRY_SIZE;
-    const start = index.readUInt32LE(base + Field.payloadStart);
-    const end = start + index.readUInt32LE(base + Field.payloadLength);
+    const start = iv.getUint32(base + Field.payloadStart, true);
+    const end = start + iv.getUint32(base + Field.payloadLength, true);
     if (!scanner.scan(data, start, end, false)) {
       (rejected ??= []).push({ entry: i, reason: scanner.errorReason });
     }

@@ -111,10 +111,11 @@ export class Chain implements TransformChain {
   apply(batch: FlatBatch): ChainResult {
     if (this.isEmpty || batch.count === 0) return { batch, filtered: 0, rejected: [], ...(this.hasRoute ? { routes: new Int32Array(0) } : {}) };
     const { count, index, data } = batch;
+    const iv = viewOf(index);
     let bound = 0;
     for (let i = 0; i < count; i++) {
       const base = i * INDEX_ENTRY_SIZE;
-      bound += index.readUInt32LE(base + Field.payloadLength) + index.readUInt32LE(base + Field.headersLength);
+      bound += iv.getUint32(base + Field.payloadLength, true) + iv.getUint32(base + Field.headersLength, true);
     }
     bound += count * this.growthPerMessage();
     const now = this.values.length > 0 ? this.clock() : 0;
@@ -125,6 +126,7 @@ export class Chain implements TransformChain {
     const dv = viewOf(data);
     const outIndex = Buffer.allocUnsafe(count * INDEX_ENTRY_SIZE);
     index.copy(outIndex, 0, 0, count * INDEX_ENTRY_SIZE);
+    const oiv = viewOf(outIndex);
     const routes = this.hasRoute ? new Int32Array(count) : undefined;
     const rejected: { entry: number; reason: string }[] = [];
     const edit = this.edit;
@@ -134,8 +136,8 @@ export class Chain implements TransformChain {
     let at = 0;
     for (let i = 0; i < count; i++) {
       const base = i * INDEX_ENTRY_SIZE;
-      const ps = index.readUInt32LE(base + Field.payloadStart);
-      const pe = ps + index.readUInt32LE(base + Field.payloadLength);
+      const ps = iv.getUint32(base + Field.payloadStart, true);
+      const pe = ps + iv.getUint32(base + Field.payloadLength, true);
       if (!edit.load(data, ps, pe)) {
         rejected.push({ entry: i, reason: edit.errorReason });
         continue;
@@ -149,14 +151,14 @@ export class Chain implements TransformChain {
       }
       const o = kept * INDEX_ENTRY_SIZE;
       if (kept !== i) index.copy(outIndex, o, base, base + Field.payloadStart);
-      outIndex.writeUInt32LE(at, o + Field.payloadStart);
+      oiv.setUint32(o + Field.payloadStart, at, true);
       const payloadAt = at;
       at = edit.emit(out, ov, at);
-      outIndex.writeUInt32LE(at - payloadAt, o + Field.payloadLength);
+      oiv.setUint32(o + Field.payloadLength, at - payloadAt, true);
       if (edit.changed) changed = true;
-      const hs = index.readUInt32LE(base + Field.headersStart);
-      const hl = index.readUInt32LE(base + Field.headersLength);
-      outIndex.writeUInt32LE(at, o + Field.headersStart);
+      const hs = iv.getUint32(base + Field.headersStart, true);
+      const hl = iv.getUint32(base + Field.headersLength, true);
+      oiv.setUint32(o + Field.headersStart, at, true);
       at = copyRun(data, dv, hs, hs + hl, out, ov, at);
       if (routes !== undefined) routes[kept] = this.route;
       kept++;

@@ -5,26 +5,16 @@
 // same byte scan that finds its top-level members, so `compileTransforms(...).apply`
 // rejects invalid JSON itself and checkSchema (../schema) runs only when the chain is empty.
 // Payloads are edited as bytes: no JSON.parse/JSON.stringify per message.
-import { RuntimeError } from '../../errors.js';
+import { ConfigError } from '../../config/errors.js';
+import type { ConfigProblem, Schema, TransformSpec } from '../../config/index.js';
 import { Chain, type TransformChain } from './chain.js';
 import type { Clock } from './computed.js';
 import { parseTransform } from './options.js';
-import type { ConfigProblem, Schema, TransformSpec } from './types.js';
 
 export type { ChainResult, TransformChain } from './chain.js';
 export type { RouteTarget } from './options.js';
-export type { ConfigProblem, Schema, TransformSpec } from './types.js';
+export type { ConfigProblem, Schema, TransformSpec } from '../../config/index.js';
 export type { Clock } from './computed.js';
-
-/** A transform config that validateTransform would have refused; `problems` lists each with its path. */
-export class TransformConfigError extends RuntimeError {
-  readonly problems: ConfigProblem[];
-
-  constructor(problems: ConfigProblem[]) {
-    super('CONFIG_INVALID', `invalid transform configuration:\n${problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
-    this.problems = problems;
-  }
-}
 
 /**
  * Every problem with one transform's TOML table (`table` may still hold `enabled`).
@@ -41,7 +31,10 @@ export interface CompileOptions {
   clock?: Clock;
 }
 
-/** Builds the chain for a connector's enabled transforms, in order. Throws TransformConfigError on bad options. */
+/**
+ * Builds the chain for a connector's enabled transforms, in order. Throws ConfigError
+ * (code CONFIG_INVALID) listing every problem, for configs validateTransform would refuse.
+ */
 export function compileTransforms(specs: TransformSpec[], options: CompileOptions): TransformChain {
   const problems: ConfigProblem[] = [];
   const compiled = [];
@@ -53,6 +46,6 @@ export function compileTransforms(specs: TransformSpec[], options: CompileOption
     if (parsed.options) compiled.push({ options: parsed.options, path: spec.path });
     if (spec.name === 'route' && ++routes === 2) problems.push({ path: spec.path, message: 'only one route transform is allowed per connector' });
   }
-  if (problems.length > 0) throw new TransformConfigError(problems);
+  if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', problems);
   return new Chain(compiled, options.clock ?? Date.now);
 }

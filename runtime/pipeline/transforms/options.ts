@@ -10,7 +10,7 @@ import {
   type Pattern,
   type ValuePattern,
 } from './patterns.js';
-import type { ConfigProblem, Schema } from './types.js';
+import type { ConfigProblem, Schema } from '../../config/index.js';
 
 export type FieldValueSpec = { static: string /* JSON text */ } | { computed: ComputedKind };
 export type UpdateCondition = 'always' | 'key_exists' | 'key_not_exists';

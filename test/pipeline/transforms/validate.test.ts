@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuntimeError } from '../../../runtime/errors.js';
-import { TransformConfigError, compileTransforms, validateTransform } from '../../../runtime/pipeline/transforms/index.js';
+import { ConfigError } from '../../../runtime/config/index.js';
+import { compileTransforms, validateTransform } from '../../../runtime/pipeline/transforms/index.js';
 
 const P = 'sinks.pg.transforms';
 
@@ -100,16 +101,16 @@ test('compileTransforms throws a typed error listing every problem', () => {
   assert.throws(
     () => compileTransforms(specs, { direction: 'sink', schema: 'json' }),
     (error: unknown) => {
-      assert.ok(error instanceof TransformConfigError);
+      assert.ok(error instanceof ConfigError);
       assert.ok(error instanceof RuntimeError);
       assert.equal(error.code, 'CONFIG_INVALID');
       assert.equal(error.problems.length, 2);
       assert.equal(
         error.message,
-        `invalid transform configuration:\n${P}.delete_fields.fields: expected an array of strings, got the string "a"\n${P}.route: route picks a destination per message and only applies to sources; remove it from this sink`,
+        `configuration has 2 problems:\n${P}.delete_fields.fields: expected an array of strings, got the string "a"\n${P}.route: route picks a destination per message and only applies to sources; remove it from this sink`,
       );
       return true;
     },
   );
-  assert.throws(() => compileTransforms([{ name: 'add_fields', enabled: true, options: {}, path: 'x' }], { direction: 'sink', schema: 'text' }), TransformConfigError);
+  assert.throws(() => compileTransforms([{ name: 'add_fields', enabled: true, options: {}, path: 'x' }], { direction: 'sink', schema: 'text' }), ConfigError);
 });

@@ -36,7 +36,7 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 impl<'a> Messages<'a> {
     /// Checks every entry's ranges once, so iteration cannot fail later.
     pub fn new(index: &'a [u8], data: &'a [u8]) -> Result<Self, Error> {
-        if index.len() % ENTRY != 0 {
+        if !index.len().is_multiple_of(ENTRY) {
             return Err(Error::permanent(format!("batch index length {} is not a multiple of {ENTRY}", index.len())));
         }
         for (i, e) in index.chunks_exact(ENTRY).enumerate() {
