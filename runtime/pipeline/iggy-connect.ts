@@ -100,7 +100,7 @@ class ClientPort implements PipelineIggy {
       autoCommit: false,
     });
     if (polled.partitionId === NO_ASSIGNED_PARTITION) return { partitionId: polled.partitionId, batch: emptyBatch() };
-    return { partitionId: polled.partitionId, batch: polled.batch };
+    return { partitionId: polled.partitionId, batch: polled.batch, currentOffset: polled.currentOffset };
   }
 
   async storeOffset(stream: string, topic: string, consumer: ConsumerRef, partitionId: number, offset: bigint): Promise<void> {

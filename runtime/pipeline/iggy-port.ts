@@ -11,6 +11,8 @@ export interface PolledBatch {
   partitionId: number;
   /** Messages from the stored offset on; `count === 0` when there is nothing new. */
   batch: FlatBatch;
+  /** The partition's latest offset, when a partition was polled (for the consumer-lag metric). */
+  currentOffset?: bigint;
 }
 
 /** Where a source's messages go; `messages_key` carries the key bytes for the whole send. */

@@ -40,6 +40,12 @@ export async function runSinkPipeline(options: SinkPipelineOptions): Promise<voi
   const watch = new GuestWatch(options.control, config.limits.memoryLimitBytes, () => guest.memoryBytes());
   openGuest(watch, guest, config);
 
+  const deadLetter = config.errors.onPermanent === 'dead_letter' ? config.errors.deadLetter : undefined;
+  if (deadLetter) {
+    const ready = await retryIggy(() => options.client.ensureTopic(deadLetter.stream, deadLetter.topic), { signal: options.signal, logger, what: `open dead-letter topic ${deadLetter.stream}/${deadLetter.topic}` });
+    if (ready === undefined) return closeGuest(watch, guest, logger);
+  }
+
   // One failing topic loop stops its siblings, so the worker fails as a whole and restarts cleanly.
   const loopsAbort = new AbortController();
   const stopAll = (): void => loopsAbort.abort();
@@ -117,12 +123,16 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
     if (polled === undefined) return;
     observeStage(loop.stats, 'poll', (performance.now() - pollStarted) / 1000);
     if (polled.batch.count === 0) {
+      if (polled.currentOffset !== undefined) loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = 0;
       if (consumer.kind === 'group' || nextPartition === 0) await sleep(stream.pollIntervalMs, signal);
       continue;
     }
     loop.stats.messagesIn += polled.batch.count;
     const delivered = await deliver(loop, consumer, polled, chain);
     if (!delivered) return; // shutdown while retrying: leave the offset where it is, the batch comes again
+    if (polled.currentOffset !== undefined) {
+      loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = Math.max(0, Number(polled.currentOffset - lastOffsetOf(polled.batch)));
+    }
   }
 }
 

@@ -68,6 +68,11 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
     const ok = await retryIggy(() => client.ensureTopic(target.stream, target.topic), { signal, logger, what: `open route ${target.stream}/${target.topic}` });
     if (ok === undefined) return closeGuest(watch, guest, logger);
   }
+  const deadLetter = config.errors.onPermanent === 'dead_letter' ? config.errors.deadLetter : undefined;
+  if (deadLetter) {
+    const ok = await retryIggy(() => client.ensureTopic(deadLetter.stream, deadLetter.topic), { signal, logger, what: `open dead-letter topic ${deadLetter.stream}/${deadLetter.topic}` });
+    if (ok === undefined) return closeGuest(watch, guest, logger);
+  }
   const destinations: Destination[] = config.streams.map((s) => ({ stream: s.stream, topic: s.topic, config: s }));
   options.onRunning();
 
@@ -158,9 +163,9 @@ async function prepare(options: SourcePipelineOptions, chain: TransformChain, pr
   observeStage(stats, chain.isEmpty ? 'decode' : 'transform', (performance.now() - started) / 1000);
   stats.messagesFiltered += result.filtered;
   if (result.rejected.length > 0) {
-    const target = config.errors?.deadLetter;
+    const target = config.errors.deadLetter;
     const reason = result.rejected.slice(0, 3).map((r) => r.reason).join('; ');
-    if (config.errors?.onPermanent !== 'dead_letter' || !target) {
+    if (config.errors.onPermanent !== 'dead_letter' || !target) {
       throw new ConnectorStoppedError(
         `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${reason}. ` +
           'Fix the source, or set errors.on_permanent = "dead_letter" with errors.dead_letter = { stream, topic }.',

@@ -53,6 +53,8 @@ export interface ConnectorStats {
   lastError?: string;
   /** Sinks: offsets stored, per "stream/topic/partition". */
   offsets: Record<string, string>;
+  /** Sinks: messages behind the partition's latest offset after the last delivered batch, per "stream/topic/partition". */
+  lag: Record<string, number>;
   guestMemoryBytes: number;
   stages: Record<Stage, StageHistogram>;
 }
@@ -68,6 +70,7 @@ export const emptyStats = (): ConnectorStats => ({
   errors: 0,
   retries: 0,
   offsets: {},
+  lag: {},
   guestMemoryBytes: 0,
   stages: Object.fromEntries(STAGES.map((stage) => [stage, emptyHistogram()])) as Record<Stage, StageHistogram>,
 });
@@ -80,6 +83,35 @@ export function observeStage(stats: ConnectorStats, stage: Stage, seconds: numbe
   let i = 0;
   while (i < STAGE_BUCKETS.length && seconds > STAGE_BUCKETS[i]!) i++;
   h.buckets[i] = (h.buckets[i] ?? 0) + 1;
+}
+
+/**
+ * A connector's stats across its workers: each new worker starts from zero, so
+ * the supervisor adds the totals of the workers before it (counters keep rising
+ * over restarts, as Prometheus expects); point-in-time values come from `current`.
+ */
+export function addStats(previous: ConnectorStats, current: ConnectorStats): ConnectorStats {
+  const stages = {} as Record<Stage, StageHistogram>;
+  for (const stage of STAGES) {
+    const a = previous.stages[stage];
+    const b = current.stages[stage];
+    stages[stage] = { count: a.count + b.count, sumSeconds: a.sumSeconds + b.sumSeconds, buckets: a.buckets.map((n, i) => n + (b.buckets[i] ?? 0)) };
+  }
+  const lastError = current.lastError ?? previous.lastError;
+  return {
+    messagesIn: previous.messagesIn + current.messagesIn,
+    messagesOut: previous.messagesOut + current.messagesOut,
+    messagesFiltered: previous.messagesFiltered + current.messagesFiltered,
+    messagesDeadLettered: previous.messagesDeadLettered + current.messagesDeadLettered,
+    batches: previous.batches + current.batches,
+    errors: previous.errors + current.errors,
+    retries: previous.retries + current.retries,
+    ...(lastError !== undefined ? { lastError } : {}),
+    offsets: { ...previous.offsets, ...current.offsets },
+    lag: { ...previous.lag, ...current.lag },
+    guestMemoryBytes: current.guestMemoryBytes,
+    stages,
+  };
 }
 
 export interface SerializedError {

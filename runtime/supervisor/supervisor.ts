@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import {
+  addStats,
   Control,
   emptyStats,
   guestCallName,
@@ -45,6 +46,8 @@ export interface SupervisorOptions {
 }
 
 const WORKER_URL = new URL('./connector-worker.js', import.meta.url);
+/** How long a connector must run before a failure no longer counts towards its backoff and max_restarts. */
+const STABLE_RUN_MS = 10_000;
 
 class ConnectorHandle {
   state: ConnectorState = 'starting';
@@ -53,6 +56,8 @@ class ConnectorHandle {
   restartReasons: Partial<Record<RestartReason, number>> = {};
   lastError?: SerializedError;
   stats: ConnectorStats = emptyStats();
+  /** The totals of the workers that ran before the current one. */
+  carried: ConnectorStats = emptyStats();
   since = Date.now();
   worker?: Worker;
   control?: BigInt64Array;
@@ -185,17 +190,16 @@ export class Supervisor {
       switch (event.type) {
         case 'running':
           handle.setState('running');
-          handle.consecutiveFailures = 0;
           handle.logger.info('connector running');
           break;
         case 'stats':
-          handle.stats = event.stats;
+          handle.stats = addStats(handle.carried, event.stats);
           break;
         case 'failed':
           failure = { error: event.error, restart: event.restart };
           break;
         case 'stopped':
-          handle.stats = event.stats;
+          handle.stats = addStats(handle.carried, event.stats);
           break;
       }
     });
@@ -204,6 +208,7 @@ export class Supervisor {
     });
     handle.exited = new Promise((resolve) => {
       worker.once('exit', (exitCode) => {
+        handle.carried = handle.stats;
         handle.worker = undefined;
         handle.control = undefined;
         this.#onExit(handle, exitCode, failure);
@@ -219,6 +224,8 @@ export class Supervisor {
       return;
     }
     const cause = restartReason(reason, failure);
+    // A connector that ran well for a while starts its backoff afresh; one that fails right away backs off further.
+    if (handle.state === 'running' && Date.now() - handle.since >= STABLE_RUN_MS) handle.consecutiveFailures = 0;
     failure = failure ?? { error: { name: 'WorkerExit', message: `connector worker exited unexpectedly with code ${exitCode}` }, restart: true };
     if (reason === 'timeout' && handle.lastError) failure = { error: handle.lastError, restart: true };
     handle.lastError = failure.error;

@@ -7,6 +7,8 @@ import { CLI } from './paths.js';
 
 export interface RuntimeProcess {
   child: ChildProcess;
+  /** The last log lines, for failure messages. */
+  tail(lines?: number): string;
   logs: Record<string, unknown>[];
   stderr: string[];
   /** Resolves with the first log line matching, or rejects after `timeoutMs` naming what was awaited. */
@@ -46,6 +48,7 @@ export async function startRuntime(dir: string, configToml: string, env: NodeJS.
 
   return {
     child,
+    tail: (n = 20) => `${logs.slice(-n).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr.join('')}`,
     logs,
     stderr,
     waitForLog(match, timeoutMs = 30_000, what = 'a log line') {
@@ -75,7 +78,7 @@ export async function startRuntime(dir: string, configToml: string, env: NodeJS.
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes. */
-export async function eventually<T>(condition: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(condition: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, context?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -87,5 +90,5 @@ export async function eventually<T>(condition: () => Promise<T | undefined> | T 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${context ? `\n${context()}` : ''}`);
 }

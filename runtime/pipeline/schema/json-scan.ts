@@ -109,6 +109,12 @@ export class JsonScanner {
   private viewBuf: Uint8Array | undefined;
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
+  /** Forgets the last scanned buffer (the scanner keeps a view of it for speed). */
+  release(): void {
+    this.viewBuf = undefined;
+    this.view = new DataView(new ArrayBuffer(0));
+  }
+
   /** Why the last scan failed, as a message naming the byte offset inside the payload. */
   get errorReason(): string {
     return `invalid JSON at byte ${this.errorAt}: ${this.errorWhat}`;

@@ -163,6 +163,7 @@ export class Chain implements TransformChain {
       if (routes !== undefined) routes[kept] = this.route;
       kept++;
     }
+    edit.release();
     const result: ChainResult =
       !changed && kept === count
         ? { batch, filtered, rejected }
@@ -187,7 +188,7 @@ export class Chain implements TransformChain {
             if (f.condition === 'key_exists' ? existing < 0 : f.condition === 'key_not_exists' ? existing >= 0 : false) continue;
             const v = f.value;
             const s = k * v.stride;
-            edit.set(f.key, v.buf, s, s + v.length, existing);
+            edit.set(f.key, v.buf, v.view, s, s + v.length, existing);
           }
           break;
         case 'delete':

@@ -18,6 +18,8 @@ export type Clock = () => number;
 
 export interface FieldValueSource {
   buf: Buffer;
+  /** A view of `buf`, kept in step with it, for word-wise copying. */
+  view: DataView;
   stride: number;
   length: number;
   /** The most bytes one message's value can take; sizes the output buffer. */
@@ -26,14 +28,18 @@ export interface FieldValueSource {
   prepare(count: number, nowMs: number): void;
 }
 
+const viewOf = (buf: Buffer): DataView => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+
 export class StaticValue implements FieldValueSource {
   buf: Buffer;
+  view: DataView;
   stride = 0;
   length: number;
   readonly maxLength: number;
 
   constructor(json: string) {
     this.buf = Buffer.from(json, 'utf8');
+    this.view = viewOf(this.buf);
     this.length = this.maxLength = this.buf.length;
   }
 
@@ -50,6 +56,7 @@ export function formatDateTime(ms: number): string {
 /** Integer timestamps and `date_time`: one value shared by the whole batch (one clock read per batch). */
 export class TimeValue implements FieldValueSource {
   buf = Buffer.alloc(40);
+  view = viewOf(this.buf);
   stride = 0;
   length = 0;
   readonly maxLength = 40;
@@ -103,6 +110,7 @@ function writeUuid(src: Uint8Array, from: number, out: Uint8Array, at: number): 
 /** UUIDv4 and UUIDv7: one `randomFillSync` per batch, formatted through a lookup table. */
 export class UuidValue implements FieldValueSource {
   buf = Buffer.alloc(0);
+  view = viewOf(this.buf);
   stride = UUID_TEXT;
   length = UUID_TEXT;
   readonly maxLength = UUID_TEXT;
@@ -116,6 +124,7 @@ export class UuidValue implements FieldValueSource {
   prepare(count: number, nowMs: number): void {
     if (this.buf.length < count * UUID_TEXT) {
       this.buf = Buffer.allocUnsafe(count * UUID_TEXT);
+      this.view = viewOf(this.buf);
       this.random = Buffer.allocUnsafe(count * 16);
     }
     const rnd = this.random;

@@ -11,6 +11,7 @@ import {
   type ValuePattern,
 } from './patterns.js';
 import type { ConfigProblem, Schema } from '../../config/index.js';
+import { joinPath } from '../../config/problems.js';
 
 export type FieldValueSpec = { static: string /* JSON text */ } | { computed: ComputedKind };
 export type UpdateCondition = 'always' | 'key_exists' | 'key_not_exists';
@@ -43,7 +44,8 @@ class Problems {
     this.list.push({ path, message });
   }
 }
-const at = (path: string, key: string | number): string => (typeof key === 'number' ? `${path}[${key}]` : `${path}.${key}`);
+// Child paths are spelled as the config layer spells them (non-bare keys quoted).
+const at = joinPath;
 
 const isTable = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -193,7 +195,8 @@ function regex(source: unknown, path: string, p: Problems): RegExp | undefined {
   try {
     return compileRegex(source);
   } catch (error) {
-    p.add(path, `invalid regular expression: ${(error as Error).message}`);
+    const why = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+    p.add(path, `invalid regular expression ${JSON.stringify(source)}: ${why}`);
     return undefined;
   }
 }

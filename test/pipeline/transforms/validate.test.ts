@@ -3,7 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuntimeError } from '../../../runtime/errors.js';
-import { ConfigError } from '../../../runtime/config/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildBatch, payloadOf } from '../../../runtime/batch/flat-batch.js';
+import { ConfigError, parseConfig } from '../../../runtime/config/index.js';
 import { compileTransforms, validateTransform } from '../../../runtime/pipeline/transforms/index.js';
 
 const P = 'sinks.pg.transforms';
@@ -73,7 +77,7 @@ test('invalid regular expressions and malformed patterns are reported', () => {
       `${P}.filter_fields.patterns[4].value_pattern`,
     ],
   );
-  assert.match(problems[0].message, /^invalid regular expression: /);
+  assert.equal(problems[0].message, 'invalid regular expression "(": Unterminated group');
   assert.equal(problems[1].message, 'low 5 is greater than high 1');
   assert.match(problems[2].message, /did you mean "is_null"/);
   assert.equal(problems[4].message, 'write value_pattern = "is_null" (a string), not a table');
@@ -113,4 +117,48 @@ test('compileTransforms throws a typed error listing every problem', () => {
     },
   );
   assert.throws(() => compileTransforms([{ name: 'add_fields', enabled: true, options: {}, path: 'x' }], { direction: 'sink', schema: 'text' }), ConfigError);
+});
+
+test('a TOML config goes through the config layer and compiles into a working chain, in the order written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'transforms-'));
+  try {
+    writeFileSync(join(dir, 'sink.wasm'), '');
+    const toml = (regex: string): string => `
+[iggy]
+address = "127.0.0.1:8090"
+username = "iggy"
+password = "iggy"
+[sinks.out]
+path = "sink.wasm"
+[[sinks.out.streams]]
+stream = "s"
+topics = ["t"]
+schema = "json"
+[sinks.out.transforms.unwrap_envelope]
+field = "data"
+[sinks.out.transforms.add_fields]
+[[sinks.out.transforms.add_fields.fields]]
+key = "n"
+value.static = 1.0
+[sinks.out.transforms.filter]
+mode = "drop"
+patterns = [{ key_pattern = { exact = "level" }, value_pattern = { equals = "debug" } }]
+[sinks.out.transforms.filter_fields]
+keep_fields = ["n"]
+patterns = [{ key_pattern = { regex = "${regex}" } }]
+`;
+    assert.throws(
+      () => parseConfig(toml('('), { baseDir: dir, env: {}, validateTransform }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.some((p) => p.path === 'sinks.out.transforms.filter_fields.patterns[0].key_pattern.regex' && p.message === 'invalid regular expression "(": Unterminated group'),
+    );
+    const config = parseConfig(toml('^x'), { baseDir: dir, env: {}, validateTransform });
+    const chain = compileTransforms(config.sinks[0].transforms, { direction: 'sink', schema: 'json' });
+    const result = chain.apply(buildBatch([{ payload: Buffer.from('{"data":{"x_a":1,"b":2}}') }, { payload: Buffer.from('{"data":{"level":"debug"}}') }]));
+    assert.equal(result.filtered, 1);
+    assert.equal(payloadOf(result.batch, 0).toString(), '{"x_a":1,"n":1}');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
