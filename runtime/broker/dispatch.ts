@@ -1,5 +1,6 @@
 // Routes one request frame to its handler and builds the reply frame: the auth gate, the
 // session check, error statuses (a refusal is a status with an empty body), result sections.
+import { xxh3 } from '@node-rs/xxhash';
 import { Code, HEADER_SIZE, Operation, Status, WireError, decodeRequestHeader, encodeReply, isResultFramed, type RequestHeader } from '../iggy/codec/index.js';
 import { BrokerError } from './broker-error.js';
 import type { BrokerContext, Connection, Outcome } from './context.js';
@@ -15,6 +16,8 @@ const HANDLERS = new Map<number, Handler>([
   [Code.GetStats, (ctx) => metadata.getStats(ctx)],
   [Code.GetClusterMetadata, (ctx) => metadata.getClusterMetadata(ctx)],
   [Code.GetMe, (ctx, conn) => metadata.getMe(ctx, conn)],
+  [Code.GetClient, (ctx, _c, body) => metadata.getClient(ctx, body)],
+  [Code.GetClients, (ctx) => metadata.listClients(ctx)],
   [Code.LogoutUser, (ctx, conn) => logout(ctx, conn)],
   [Code.GetStream, (ctx, _c, body) => metadata.getStream(ctx, body)],
   [Code.GetStreams, (ctx) => metadata.listStreams(ctx)],
@@ -76,6 +79,8 @@ export function handleFrame(ctx: BrokerContext, conn: Connection, frame: Buffer)
     ctx.logger.debug({ client: conn.id, code: req.code, status, why }, 'request refused');
     return reply(ctx, conn, req, {}, status);
   };
+  // A non-zero request checksum must be XXH3-64 of the body (zero means unstamped), as the server checks.
+  if (req.requestChecksum !== 0n && req.requestChecksum !== xxh3.xxh64(body)) return refuse(Status.InvalidFormat, 'request checksum does not match the body');
   if (req.operation === Operation.Register) {
     const outcome = login(ctx, conn, req, body);
     if (!outcome.frame) ctx.commit++;

@@ -11,6 +11,9 @@ import type { Topic } from './catalog.js';
 import type { BrokerContext, Connection, Outcome } from './context.js';
 import type { PartitionLog } from './partition-log.js';
 
+/** Largest poll reply the broker builds (records past it wait for the next poll). */
+const MAX_POLL_BYTES = 64 * 1024 * 1024;
+
 /** Partition id a group poll reports when the member holds no partition (iggy_common NO_ASSIGNED_PARTITION). */
 const NO_ASSIGNED_PARTITION = 0xffff_fffe;
 
@@ -92,7 +95,7 @@ export function pollMessages(ctx: BrokerContext, conn: Connection, body: Buffer)
       break;
     }
   }
-  const read = log.read(from, req.count);
+  const read = log.read(from, req.count, MAX_POLL_BYTES);
   if (req.autoCommit && read.count > 0) ctx.catalog.storeOffset(topic, key, partition, from + read.count - 1);
   const head = encodePollReplyHead({ partitionId: partition, currentOffset: log.currentOffset, count: read.count });
   return { body: [head, ...read.pieces] };

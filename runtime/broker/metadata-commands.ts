@@ -4,7 +4,7 @@ import {
   NodeRole, NodeStatus, Operation, Status, Transport,
   decodeCreateStream, decodeCreateTopic, decodeStreamRef, decodeTopicRef, encodeClientInfo, encodeClusterMetadata,
   encodeStats, encodeStreamDetails, encodeStreams, encodeTopicDetails, encodeTopics, packVersion, resolveTopicOptions, resultOk,
-  type StreamInfo, type TopicDetails, type TopicInfo,
+  decodeGetClient, encodeClients, type ClientInfo, type StreamInfo, type TopicDetails, type TopicInfo,
 } from '../iggy/codec/index.js';
 import { BrokerError } from './broker-error.js';
 import type { Stream, Topic } from './catalog.js';
@@ -164,17 +164,25 @@ export function getStats(ctx: BrokerContext): Outcome {
   };
 }
 
-export function getMe(_ctx: BrokerContext, conn: Connection): Outcome {
+function clientInfo(conn: Connection): ClientInfo {
   return {
-    body: encodeClientInfo({
-      clientId: conn.id,
-      userId: conn.userId ?? 0,
-      transport: Transport.tcp,
-      address: conn.address,
-      consumerGroups: conn.memberships.map((m) => ({ streamId: m.stream.id, topicId: m.topic.id, groupId: m.group.id })),
-    }),
+    clientId: conn.id,
+    userId: conn.userId ?? 0,
+    transport: Transport.tcp,
+    address: conn.address,
+    consumerGroups: conn.memberships.map((m) => ({ streamId: m.stream.id, topicId: m.topic.id, groupId: m.group.id })),
   };
 }
+
+export const getMe = (_ctx: BrokerContext, conn: Connection): Outcome => ({ body: encodeClientInfo(clientInfo(conn)) });
+
+/** GetClient answers an unknown client id with an empty body. */
+export function getClient(ctx: BrokerContext, body: Buffer): Outcome {
+  const conn = ctx.connections.get(decodeGetClient(body));
+  return conn ? { body: encodeClientInfo(clientInfo(conn)) } : {};
+}
+
+export const listClients = (ctx: BrokerContext): Outcome => ({ body: encodeClients([...ctx.connections.values()].map(clientInfo)) });
 
 /** One healthy leader node at the address clients dialled, so the SDK never redirects. */
 export function getClusterMetadata(ctx: BrokerContext): Outcome {

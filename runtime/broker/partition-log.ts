@@ -128,13 +128,18 @@ export class PartitionLog {
     this.next += layout.messageCount;
   }
 
-  /** Up to `count` messages from offset `from`, as record views. */
-  read(from: number, count: number): ReadResult {
+  /**
+   * Up to `count` messages from offset `from`, as record views. Stops before a record that would
+   * take the reply past `maxBytes` (the first one is always included), so a huge count cannot
+   * build a reply the client refuses.
+   */
+  read(from: number, count: number, maxBytes = Number.MAX_SAFE_INTEGER): ReadResult {
     const end = Math.min(from + count, this.next);
     const pieces: Buffer[] = [];
     let bytes = 0;
     let o = from;
     while (o < end) {
+      if (bytes > 0 && bytes + this.recLength[this.frameRecord[o]!]! > maxBytes) break;
       const r = this.frameRecord[o]!;
       const recStart = this.recStart[r]!;
       const recEnd = recStart + this.recLength[r]!;
@@ -153,7 +158,7 @@ export class PartitionLog {
       }
       o = sliceLast + 1;
     }
-    return { pieces, count: Math.max(0, end - from), bytes };
+    return { pieces, count: Math.max(0, o - from), bytes };
   }
 
   /** First offset whose (record) timestamp is at or after `timestamp`; nextOffset when none. */

@@ -4,9 +4,11 @@ import { CliUsageError, type Command } from './command.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { devBrokerCommand } from './commands/dev-broker.js';
+import { statusCommand } from './commands/status.js';
+import { testCommand } from './commands/test.js';
 import { VERSION } from './version.js';
 
-const commands: Command[] = [runCommand, validateCommand, devBrokerCommand];
+const commands: Command[] = [runCommand, validateCommand, devBrokerCommand, statusCommand, testCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

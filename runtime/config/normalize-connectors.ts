@@ -198,7 +198,9 @@ function checkTransforms(connector: SinkConfig | SourceConfig, ctx: ConnectorCon
       );
     }
     if (!ctx.validateTransform) continue;
-    for (const schema of schemas.length ? schemas : (['json'] as Schema[])) {
+    // A disabled transform's options are still checked (a typo should not wait until it is enabled), but not against the stream's schema.
+    const against: Schema[] = spec.enabled && schemas.length ? schemas : ['json'];
+    for (const schema of against) {
       // The schema problem is reported once above; the validator would only repeat it.
       if (nonJson && schema !== 'json') continue;
       ctx.problems.addAll(ctx.validateTransform(spec.name, spec.options, spec.path, schema));

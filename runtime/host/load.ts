@@ -4,10 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log/logger.js';
-import { ComponentFormatError, ComponentImportError, ComponentWorldError, GuestTrapError } from './errors.js';
+import { ComponentFormatError, ComponentImportError, ComponentWorldError, GrantError, GuestTrapError } from './errors.js';
+import { MemoryCapError, WASM_PAGE } from './memory-cap.js';
 import { sinkGuest, sourceGuest, GuestCore, type SinkExports, type SinkGuest, type SourceExports, type SourceGuest } from './guest.js';
 import { checkComponentBytes, inspectWorld, unversioned } from './inspect.js';
-import { TranspileCache } from './transpile-cache.js';
+import { sha256Of, TranspileCache } from './transpile-cache.js';
 import { buildImports, KNOWN_IMPORTS } from './wasi/imports.js';
 import type { PreopenGrant } from './wasi/filesystem.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm.js';
@@ -33,6 +34,11 @@ export interface LoadOptions {
   logger: Logger;
   /** On-disk transpile cache; default `.cache/components/` under the project. */
   cacheDir?: string;
+  /**
+   * Hard limit on the guest's linear memory, in bytes (rounded down to 64 KiB
+   * pages): memory.grow past it fails inside the guest, which then traps. None by default.
+   */
+  memoryLimitBytes?: number;
   /** Share one in-memory cache between loads (tests, the supervisor); default: one per cacheDir for the process. */
   cache?: TranspileCache;
 }
@@ -105,14 +111,16 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
     throw new ComponentFormatError(`cannot read component ${wasmPath}: ${(cause as Error).message}`, { cause });
   }
   checkComponentBytes(bytes, wasmPath);
-  const world = await inspectWorld(bytes, wasmPath);
+  const cache = cacheFor(options);
+  const sha256 = sha256Of(bytes);
+  const world = await cache.world(sha256, () => inspectWorld(bytes, wasmPath));
   const kind = chooseKind(wasmPath, world.exports, options.kind);
   const unknown = world.imports.filter((name) => !KNOWN_IMPORTS.has(unversioned(name)));
   if (unknown.length > 0) {
     throw new ComponentImportError(unknown, `${wasmPath} imports what this host does not provide: ${unknown.join(', ')}. Remove those imports from the guest (or its world).`);
   }
   const inspectMs = performance.now() - started;
-  const transpiled = await cacheFor(options).get(bytes);
+  const transpiled = await cache.get(bytes, sha256);
   const logger = options.logger;
   const grants = options.grants ?? {};
   const timings: LoadTimings = {
@@ -124,12 +132,24 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
   };
   logger.debug({ component: wasmPath, kind, ...timings }, 'component loaded');
 
+  const maxMemoryPages = options.memoryLimitBytes === undefined ? 0 : Math.floor(options.memoryLimitBytes / WASM_PAGE);
+  if (options.memoryLimitBytes !== undefined && maxMemoryPages < 1) {
+    throw new GrantError(`memoryLimitBytes ${options.memoryLimitBytes} is below one WebAssembly page (${WASM_PAGE} bytes)`);
+  }
+  let coreModules: Map<string, WasmModule>;
+  try {
+    coreModules = await transpiled.coreModules(maxMemoryPages);
+  } catch (cause) {
+    if (cause instanceof MemoryCapError) throw new GrantError(`${wasmPath} cannot run within memoryLimitBytes ${options.memoryLimitBytes}: ${cause.message}`, { cause });
+    throw cause;
+  }
+
   const instantiate = (): { exports: Record<string, unknown>; core: GuestCore } => {
     const t = performance.now();
     const guestImports = buildImports(grants, logger);
     const memories: WasmMemory[] = [];
     const getCoreModule = (name: string): WasmModule => {
-      const m = transpiled.coreModules.get(name);
+      const m = coreModules.get(name);
       if (!m) throw new ComponentFormatError(`transpiled output of ${wasmPath} lacks core module ${name}; delete the cache entry ${transpiled.sha256}`);
       return m;
     };
@@ -137,8 +157,9 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
     try {
       exports = transpiled.module.instantiate(getCoreModule, guestImports.imports, (module, importObject) => {
         const instance = new wasm.Instance(module, importObject ?? {});
-        // Keep the memories the core instances define (not the ones they import), to
-        // report the guest's footprint; this is also where a memory cap would go.
+        // Keep every memory a core instance exports, each once (adapters re-export
+        // the main module's), to report the guest's footprint. The hard cap is
+        // already in the compiled modules (memory-cap.ts).
         for (const value of Object.values(instance.exports)) {
           if (value instanceof (wasm.Memory as unknown as new () => WasmMemory) && !memories.includes(value)) memories.push(value);
         }

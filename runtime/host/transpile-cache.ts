@@ -2,13 +2,15 @@
 // in-memory map for this process and a directory on disk for the next one. The JS
 // uses jco's instantiation mode, so it imports nothing and the host supplies every
 // import object.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 import { ComponentTranspileError } from './errors.js';
+import type { ComponentWorld } from './inspect.js';
+import { capMemories } from './memory-cap.js';
 import { wasm, type WasmInstance, type WasmModule } from './wasm.js';
 
 /** The module jco generates in instantiation mode (sync). */
@@ -23,7 +25,11 @@ export interface GeneratedModule {
 export interface TranspiledComponent {
   sha256: string;
   module: GeneratedModule;
-  coreModules: Map<string, WasmModule>;
+  /**
+   * The compiled core modules by file name; with `maxMemoryPages`, compiled with
+   * every defined memory capped to it (memoized per limit).
+   */
+  coreModules(maxMemoryPages?: number): Promise<Map<string, WasmModule>>;
   /** 0 when the transpiled output came from the disk cache. */
   transpileMs: number;
   /** Time to read the cache or transpile, plus compiling the core modules. */
@@ -35,9 +41,12 @@ export interface TranspiledComponent {
 const TRANSPILE_FORMAT = 'jco-1.35-sync-v1';
 const ENTRY = 'component.js';
 
+export const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
 export class TranspileCache {
   readonly #dir: string;
   readonly #memory = new Map<string, Promise<TranspiledComponent>>();
+  readonly #worlds = new Map<string, ComponentWorld>();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -47,8 +56,35 @@ export class TranspileCache {
     return this.#dir;
   }
 
-  get(bytes: Uint8Array): Promise<TranspiledComponent> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+  /**
+   * The world of the component with this hash, computed by `inspect` once and then
+   * kept (printing the WIT of a 12 MB JS guest takes a few hundred ms).
+   */
+  async world(sha256: string, inspect: () => Promise<ComponentWorld>): Promise<ComponentWorld> {
+    const known = this.#worlds.get(sha256);
+    if (known) return known;
+    const file = join(this.#dir, `${sha256}.world.json`);
+    let world: ComponentWorld | undefined;
+    if (existsSync(file)) {
+      try {
+        world = JSON.parse(await readFile(file, 'utf8')) as ComponentWorld;
+      } catch {
+        world = undefined;
+      }
+    }
+    if (!world) {
+      world = await inspect();
+      await mkdir(this.#dir, { recursive: true });
+      // Worker threads share the pid: the suffix must be unique per writer.
+      const tmp = `${file}.tmp-${process.pid}-${randomUUID()}`;
+      await writeFile(tmp, JSON.stringify(world));
+      await rename(tmp, file);
+    }
+    this.#worlds.set(sha256, world);
+    return world;
+  }
+
+  get(bytes: Uint8Array, sha256 = sha256Of(bytes)): Promise<TranspiledComponent> {
     const cached = this.#memory.get(sha256);
     if (cached) return cached.then((c) => ({ ...c, fromCache: 'memory' as const, transpileMs: 0, loadMs: 0 }));
     const loading = this.#load(bytes, sha256);
@@ -82,10 +118,22 @@ export class TranspileCache {
       transpileMs = performance.now() - t;
       await writeAtomically(dir, files);
     }
-    const coreModules = new Map<string, WasmModule>();
+    const coreBytes = new Map<string, Uint8Array>();
     for (const name of await readdir(dir)) {
-      if (name.endsWith('.wasm')) coreModules.set(name, await wasm.compile(await readFile(join(dir, name))));
+      if (name.endsWith('.wasm')) coreBytes.set(name, await readFile(join(dir, name)));
     }
+    const compiled = new Map<number, Promise<Map<string, WasmModule>>>();
+    const coreModules = (maxMemoryPages = 0): Promise<Map<string, WasmModule>> => {
+      let modules = compiled.get(maxMemoryPages);
+      if (!modules) {
+        modules = compileAll(coreBytes, maxMemoryPages);
+        compiled.set(maxMemoryPages, modules);
+        modules.catch(() => compiled.delete(maxMemoryPages));
+      }
+      return modules;
+    };
+    // Compile the uncapped set now, so a broken cache entry fails the load, not the first instance.
+    await coreModules();
     let module: GeneratedModule;
     try {
       module = (await import(pathToFileURL(join(dir, ENTRY)).href)) as GeneratedModule;
@@ -96,9 +144,16 @@ export class TranspileCache {
   }
 }
 
+/** `maxMemoryPages` 0 = no cap. */
+async function compileAll(coreBytes: Map<string, Uint8Array>, maxMemoryPages: number): Promise<Map<string, WasmModule>> {
+  const out = new Map<string, WasmModule>();
+  for (const [name, bytes] of coreBytes) out.set(name, await wasm.compile(maxMemoryPages > 0 ? capMemories(bytes, maxMemoryPages) : bytes));
+  return out;
+}
+
 /** Writes to a sibling temp dir and renames it into place, so a reader never sees half an output. */
 async function writeAtomically(dir: string, files: Record<string, Uint8Array>): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const tmp = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   for (const [name, content] of Object.entries(files)) {
     await mkdir(dirname(join(tmp, name)), { recursive: true });
     await writeFile(join(tmp, name), content);

@@ -93,6 +93,12 @@ export interface IggyClientOptions {
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
   reconnect?: ReconnectOptions;
+  /**
+   * A ping every this many ms while connected (the SDK's heartbeat, default 5 s; 0 turns it off).
+   * It keeps the server from dropping an idle client and finds a dead connection; each beat
+   * also lets the next consumer-group poll re-learn its partitions.
+   */
+  heartbeatIntervalMs?: number;
   /** Requests written before their replies arrive (the server answers in order). Default 64. */
   maxInFlight?: number;
   maxFrameSize?: number;
@@ -118,12 +124,29 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
-const EVICTION_STATUS: ReadonlyMap<number, number> = new Map([
-  [EvictionReason.InvalidCredentials, 42],
-  [EvictionReason.InvalidToken, 53],
-  [EvictionReason.StaleClient, 30],
-  [EvictionReason.MalformedLogin, 4],
-]);
+/** Eviction reason → Iggy status, as iggy_common's `eviction_reason_to_error` maps them. */
+function evictionStatus(reason: number, windowMax: number, windowMin: number): number {
+  switch (reason) {
+    case EvictionReason.InvalidCredentials:
+      return 42;
+    case EvictionReason.InvalidToken:
+      return 53;
+    case EvictionReason.StaleClient:
+      return 30;
+    case EvictionReason.MalformedLogin:
+      return 4;
+    case EvictionReason.IncompatibleProtocol:
+      return windowMin === 0 || windowMax < windowMin ? 40 : 14003;
+    case EvictionReason.NoSession:
+    case EvictionReason.UserInactive:
+    case EvictionReason.SessionError:
+    case 7: // SessionTooLow
+    case 8: // SessionReleaseMismatch
+      return 40;
+    default:
+      return 3;
+  }
+}
 
 /** A u128 client id, random and non-zero (what the SDK derives from a UUIDv4). */
 function randomClientId(): bigint {
@@ -151,6 +174,7 @@ export class IggyClient {
   private readyWaiters: Waiter[] = [];
   private slotWaiters: Array<() => void> = [];
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private wakeReconnect: (() => void) | undefined;
   private reconnectLoop: Promise<void> | undefined;
   /** Consumer groups joined through this client: joined again after a reconnect. */
@@ -191,6 +215,7 @@ export class IggyClient {
       throw error;
     }
     this.setReady();
+    this.scheduleHeartbeat();
   }
 
   /** Logs in with a username and password; remembered for re-login after a reconnect. */
@@ -226,6 +251,8 @@ export class IggyClient {
     this.stateValue = 'closed';
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
     // A reconnect loop sleeping in its backoff wakes up, sees the state and ends.
     this.wakeReconnect?.();
     const closed = new IggyClosedError('the client was closed');
@@ -309,7 +336,7 @@ export class IggyClient {
     const command = frameCommand(frame);
     if (command === Command.Eviction) {
       const eviction = decodeEviction(frame);
-      const status = EVICTION_STATUS.get(eviction.reason) ?? (eviction.reason === EvictionReason.IncompatibleProtocol && eviction.serverProtocolVersionMin > 0 ? 14003 : 40);
+      const status = evictionStatus(eviction.reason, eviction.serverProtocolVersion, eviction.serverProtocolVersionMin);
       // An eviction ends the session; the server closes the connection after it.
       this.session = undefined;
       throw IggyError.fromStatus(status, `${what}: the server evicted the session (reason ${eviction.reason})`);
@@ -353,7 +380,7 @@ export class IggyClient {
     }
   }
 
-  /** Encodes a request body; a WireError (bad name, too long) is the caller's mistake and is rethrown as is. */
+  /** Logs in on `connection` (a Register); binds the session the reply hands out. */
   private async loginOn(connection: IggyConnection, credentials: Credentials): Promise<LoginResult> {
     const version = this.options.version ?? defaultVersionInfo();
     const [code, body, what] =
@@ -386,10 +413,40 @@ export class IggyClient {
     this.session = undefined;
     if (this.credentials) await this.loginOn(connection, this.credentials);
     this.assignments.clear();
-    for (const g of this.joinedGroups.values()) {
+    for (const [key, g] of [...this.joinedGroups]) {
       const body = encodeGroupRef({ streamId: g.stream, topicId: g.topic, groupId: g.group });
-      await this.exchange(connection, Code.JoinConsumerGroup, [body], `rejoin consumer group ${g.group} of ${g.stream}/${g.topic}`, this.requestTimeoutMs);
+      const what = `rejoin consumer group ${g.group} of ${g.stream}/${g.topic}`;
+      try {
+        await this.exchange(connection, Code.JoinConsumerGroup, [body], what, this.requestTimeoutMs);
+      } catch (error) {
+        // A group deleted meanwhile must not keep the whole client offline: forget it, say so.
+        if (!(error instanceof IggyError)) throw error;
+        this.joinedGroups.delete(key);
+        this.logger.warn({ err: error, stream: g.stream, topic: g.topic, group: g.group }, 'consumer group could not be rejoined after a reconnect; forgotten');
+      }
     }
+  }
+
+  private scheduleHeartbeat(): void {
+    const every = this.options.heartbeatIntervalMs ?? 5_000;
+    if (every <= 0 || this.stateValue === 'closed' || this.stateValue === 'failed') return;
+    this.heartbeatTimer = setTimeout(() => void this.heartbeat(), every);
+  }
+
+  /** One beat, then the next one is scheduled: never two at a time. */
+  private async heartbeat(): Promise<void> {
+    this.heartbeatTimer = undefined;
+    if (this.stateValue === 'ready') {
+      try {
+        await this.ping();
+        // Assignments may have moved (members joined or left): the next group poll syncs again.
+        this.assignments.clear();
+      } catch (error) {
+        // A lost connection is handled by the reconnect; the beat itself has nothing to add.
+        this.logger.debug({ err: error }, 'iggy heartbeat failed');
+      }
+    }
+    this.scheduleHeartbeat();
   }
 
   private setReady(): void {

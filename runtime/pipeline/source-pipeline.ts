@@ -35,9 +35,15 @@ interface Destination {
   config: SourceStreamConfig;
 }
 
+/** A transformed batch and, when the `route` transform ran, each message's destination. */
+interface Prepared {
+  batch: FlatBatch;
+  routes?: Int32Array;
+}
+
 /** Batches produced by the guest, waiting to be sent together (batch_size / linger_time). */
 interface Pending {
-  batches: FlatBatch[];
+  batches: Prepared[];
   count: number;
   since: number;
   state?: Uint8Array;
@@ -90,9 +96,9 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
         stats.messagesIn += produced.batch.count;
         const ready = await prepare(options, chain, primary, produced.batch);
         if (pending.count === 0) pending.since = Date.now();
-        if (ready.count > 0) {
+        if (ready.batch.count > 0) {
           pending.batches.push(ready);
-          pending.count += ready.count;
+          pending.count += ready.batch.count;
         }
       }
       if (produced.state) pending.state = produced.state;
@@ -156,7 +162,7 @@ function pollGuest(watch: GuestWatch, guest: SourceGuest, options: SourcePipelin
 }
 
 /** Transforms and schema-checks what the guest produced; rejected messages go to the dead-letter topic or stop the source. */
-async function prepare(options: SourcePipelineOptions, chain: TransformChain, primary: SourceStreamConfig, batch: FlatBatch): Promise<FlatBatch & { routes?: Int32Array }> {
+async function prepare(options: SourcePipelineOptions, chain: TransformChain, primary: SourceStreamConfig, batch: FlatBatch): Promise<Prepared> {
   const { config, stats, client, logger } = options;
   const started = performance.now();
   const result = chain.isEmpty ? { ...checkSchema(batch, primary.schema), filtered: 0 } : chain.apply(batch);
@@ -179,15 +185,15 @@ async function prepare(options: SourcePipelineOptions, chain: TransformChain, pr
     });
     stats.messagesDeadLettered += result.rejected.length;
   }
-  return 'routes' in result && result.routes ? Object.assign(result.batch, { routes: result.routes }) : result.batch;
+  return 'routes' in result && result.routes ? { batch: result.batch, routes: result.routes } : { batch: result.batch };
 }
 
 /** Sends everything pending, in order, then saves the latest state. */
 async function flush(options: SourcePipelineOptions, chain: TransformChain, destinations: Destination[], pending: Pending): Promise<void> {
   const { client, logger, stats, stateStore, config } = options;
   const primary = destinations[0]!;
-  for (const batch of pending.batches as (FlatBatch & { routes?: Int32Array })[]) {
-    for (const part of splitByRoute(batch, chain, primary)) {
+  for (const prepared of pending.batches) {
+    for (const part of splitByRoute(prepared, chain, primary)) {
       for (const chunk of chunks(part.batch, part.destination.config.batchSize)) {
         for (const { partitioning, batch: keyed } of partitionsOf(chunk, part.destination.config)) {
           const started = performance.now();
@@ -214,8 +220,7 @@ async function flush(options: SourcePipelineOptions, chain: TransformChain, dest
 }
 
 /** Groups a batch by the `route` transform's per-message destination, keeping order within each group. */
-function splitByRoute(batch: FlatBatch & { routes?: Int32Array }, chain: TransformChain, primary: Destination): { destination: Destination; batch: FlatBatch }[] {
-  const routes = batch.routes;
+function splitByRoute({ batch, routes }: Prepared, chain: TransformChain, primary: Destination): { destination: Destination; batch: FlatBatch }[] {
   if (!routes || routes.every((r) => r < 0)) return [{ destination: primary, batch }];
   const groups = new Map<number, number[]>();
   routes.forEach((r, i) => {

@@ -97,6 +97,9 @@ const addComputed = compileTransforms(
   ]),
   { direction: 'sink', schema: 'json' },
 );
+const chainOf = (name, options) => compileTransforms([{ name, enabled: true, path: `sinks.bench.transforms.${name}`, options }], { direction: 'sink', schema: 'json' });
+const deleteFields = chainOf('delete_fields', { fields: ['ref', 'score'] });
+const filterDrop = chainOf('filter', { mode: 'drop', patterns: [{ key_pattern: { exact: 'user' }, value_pattern: { equals: 'user-1' } }] });
 const nowMs = () => Date.now();
 const uuid = () => crypto.randomUUID();
 
@@ -115,7 +118,20 @@ const cases = [
     'naive parse+set+stringify',
     () => naiveAdd(batch, [{ key: 'source', value: () => 'iggy' }, { key: 'ingested_at', value: nowMs }, { key: 'uid', value: uuid }]),
   ],
+  ['delete_fields 2 keys', () => deleteFields.apply(batch), 'naive parse+delete+stringify', () => naiveAdd(batch, [{ key: 'ref', value: () => undefined }, { key: 'score', value: () => undefined }])],
+  ['filter (equals on one key)', () => filterDrop.apply(batch), 'naive JSON.parse + compare', () => naiveFilter(batch)],
 ];
+
+/** Naive filter: parse each payload and test one field. */
+function naiveFilter(batch) {
+  let kept = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const s = batch.index.readUInt32LE(i * INDEX_ENTRY_SIZE + Field.payloadStart);
+    const l = batch.index.readUInt32LE(i * INDEX_ENTRY_SIZE + Field.payloadLength);
+    if (JSON.parse(batch.data.toString('utf8', s, s + l)).user !== 'user-1') kept++;
+  }
+  return kept;
+}
 
 const fmt = (n) => `${(n / 1e6).toFixed(2)} M/s`;
 console.log(`node ${process.version}, batches of ${BATCH} messages, average payload ${avg.toFixed(1)} bytes, ${SECONDS}s per case`);

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { silentLogger } from '../../runtime/log/logger.js';
-import { Code, EvictionReason, Operation, PROTOCOL_VERSION, Status, decodeClientInfo, decodeLoginReply, encodeLoginRegister, encodeRequest, packVersion } from '../../runtime/iggy/codec/index.js';
+import { Code, EvictionReason, Operation, PROTOCOL_VERSION, Status, decodeClientInfo, decodeClients, encodeGetClient, decodeLoginReply, encodeLoginRegister, encodeRequest, packVersion } from '../../runtime/iggy/codec/index.js';
 import { WireClient } from './wire-client.js';
 
 let broker: DevBroker;
@@ -24,7 +24,12 @@ test('iggy/iggy logs in: Register reply, result section, session > 0', async () 
   assert.equal(reply.serverProtocolVersion, PROTOCOL_VERSION);
   const me = await c.request(Code.GetMe);
   assert.equal(me.status, 0);
-  assert.equal(decodeClientInfo(me.payload).userId, 0);
+  const info = decodeClientInfo(me.payload);
+  assert.equal(info.userId, 0);
+  const clients = decodeClients((await c.request(Code.GetClients)).payload);
+  assert.ok(clients.some((x) => x.clientId === info.clientId), 'GetClients lists this connection');
+  assert.equal(decodeClientInfo((await c.request(Code.GetClient, encodeGetClient(info.clientId))).payload).address, info.address);
+  assert.equal((await c.request(Code.GetClient, encodeGetClient(999_999))).payload.length, 0);
   await c.close();
 });
 

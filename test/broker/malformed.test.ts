@@ -72,6 +72,10 @@ test('broken bodies get an error status on a live connection', async () => {
     assert.equal(a.frame.length, 256);
   }
   assert.equal((await c.request(60_000)).status, Status.InvalidCommand);
+  const stamped = encodeRequest({ client: c.clientId, request: 50n, session: c.session, code: Code.CreateStream }, encodeCreateStream({ name: 'stamped' }));
+  stamped[144]! ^= 1; // request_checksum no longer matches the body
+  c.writeRaw(stamped);
+  assert.equal(WireClient.answer(await c.nextFrame()).status, Status.InvalidFormat);
   assert.equal((await c.request(Code.CreateStream, encodeCreateStream({ name: 'after-garbage' }))).status, 0, 'the connection still works');
   await c.close();
   await stillServing();

@@ -239,6 +239,12 @@ describe('stdout sink: JS, Rust and Go print the same lines', () => {
     for (const lang of LANGS) assert.deepEqual(await run(lang, '{"print_payload":true}', [gappyBatch(inputs)]), expected, `${lang}, gappy batch`);
   });
 
+  it('prints one line per message for a 10,000-message batch', async () => {
+    const inputs = Array.from({ length: 10_000 }, (_, i): MessageInput => ({ offset: 100n + BigInt(i), id: BigInt(i) << 70n, payload: Buffer.from(`m${i}`), headers: HEADERS[i % 3] }));
+    const expected = [inputs.map((m) => expectedLine(m, true))];
+    for (const lang of LANGS) assert.deepEqual(await run(lang, '{"print_payload":true}', [buildBatch(inputs)]), expected, `${lang}, 10,000 messages`);
+  });
+
   it('defaults print_payload to false and logs "stdout sink opened" through host.log', async () => {
     const inputs = [sinkBatches()[1]];
     for (const lang of LANGS) {
@@ -290,6 +296,15 @@ describe('file sink: Rust and Go (and JS when built) write the same file', () =>
         sink.close();
       }
       assert.deepEqual(await readFile(join(out, 'messages.ndjson')), expected, `${lang} file contents`);
+    }
+  });
+
+  it('refuses a path it cannot open (read-only grant) as invalid-config', async () => {
+    for (const lang of langs) {
+      const { component } = await load(lang, 'file-sink', { preopens: [{ hostPath: dir, guestPath: '/out', readOnly: true }] });
+      const sink = await component.instantiateSink();
+      expectInvalidConfig(() => sink.open('{"path":"/out/denied.ndjson"}'), `${lang} opened a file in a read-only directory`);
+      assert.equal(existsSync(join(dir, 'denied.ndjson')), false, `${lang} created the file`);
     }
   });
 

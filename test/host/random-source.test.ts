@@ -77,6 +77,15 @@ describe('random source (JS example)', () => {
     assert.equal(messageAt(next.batch, 0).id, 5n);
   });
 
+  it('keeps two live instances of one component apart', async () => {
+    const a = await opened('{"count":2,"payload_size":3,"seed":1}');
+    const b = await opened('{"count":2,"payload_size":3,"seed":2}');
+    const seen = [a.poll(), b.poll(), a.poll(), b.poll()].map((r) => payloads(r.batch));
+    assert.deepEqual([...seen[0], ...seen[2]], expectedPayloads(1, 3, 4).payloads);
+    assert.deepEqual([...seen[1], ...seen[3]], expectedPayloads(2, 3, 4).payloads);
+    assert.ok(a.memoryBytes() > 0 && b.memoryBytes() > 0);
+  });
+
   it('stops at max_messages with a short batch, then empty batches without state', async () => {
     const source = await opened('{"count":4,"max_messages":6,"payload_size":1}');
     assert.equal(source.poll().batch.count, 4);

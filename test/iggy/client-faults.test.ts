@@ -101,7 +101,8 @@ async function startScriptedServer(
 }
 
 const client = (port: number, extra: Partial<ConstructorParameters<typeof IggyClient>[0]> = {}): IggyClient =>
-  new IggyClient({ host: '127.0.0.1', port, logger: silentLogger(), reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, ...extra });
+  // No heartbeat unless a test asks: its pings would interleave with the requests a test counts.
+  new IggyClient({ host: '127.0.0.1', port, logger: silentLogger(), reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, heartbeatIntervalMs: 0, ...extra });
 
 const waitFor = async (condition: () => boolean, what: string, ms = 5_000): Promise<void> => {
   const until = Date.now() + ms;
@@ -369,5 +370,37 @@ test('close() during a reconnect backoff returns at once and leaves no timer beh
     assert.equal(c.state, 'closed');
   } finally {
     await c.close();
+  }
+});
+
+test('the heartbeat pings while connected and stops at close()', async () => {
+  const server = await startScriptedServer((req) => replyTo(req.header));
+  const c = client(server.port, { heartbeatIntervalMs: 30 });
+  const pings = (): number => server.requests.filter((r) => r.header.code === Code.Ping).length;
+  try {
+    await c.connect();
+    await waitFor(() => pings() >= 3, 'three heartbeats');
+  } finally {
+    await c.close();
+  }
+  const after = pings();
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(pings(), after, 'no heartbeat after close()');
+  await server.close();
+});
+
+test('a heartbeat without answer finds the dead connection, which is replaced', async () => {
+  let deaf = true;
+  const server = await startScriptedServer((req) => (deaf ? 'hang' : replyTo(req.header)));
+  const c = client(server.port, { heartbeatIntervalMs: 30, requestTimeoutMs: 100 });
+  try {
+    await c.connect();
+    await waitFor(() => c.state === 'reconnecting', 'the unanswered heartbeat to drop the connection');
+    deaf = false;
+    await waitFor(() => c.state === 'ready' && server.connections >= 2, 'the reconnect');
+    await c.ping();
+  } finally {
+    await c.close();
+    await server.close();
   }
 });

@@ -120,3 +120,35 @@ test('requests issued while reconnecting wait for the reconnect (bounded by thei
     await broker.close();
   }
 });
+
+test('a consumer group that is gone after a restart is forgotten, not fatal: the client comes back ready', async () => {
+  let broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
+  const port = broker.port;
+  const client = new IggyClient({ host: '127.0.0.1', port, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' }, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+  try {
+    await client.connect();
+    await client.createStream('volatile');
+    await client.createTopic('volatile', 't');
+    await client.createConsumerGroup('volatile', 't', 'g');
+    await client.joinConsumerGroup('volatile', 't', 'g');
+    // An in-memory broker forgets everything on restart: the rejoin is refused (stream not found).
+    const sessionBefore = client.currentSession;
+    await broker.close();
+    await waitFor(() => client.state === 'reconnecting', 'the loss to be seen');
+    broker = await startDevBroker({ host: '127.0.0.1', port, logger: silentLogger() });
+    await waitFor(() => client.state === 'ready', 'the reconnect');
+    assert.notEqual(client.currentSession, sessionBefore);
+    await client.ping();
+    assert.equal(client.state, 'ready');
+    assert.equal((await client.getMe()).consumerGroups.length, 0);
+    // Creating and joining again works as usual.
+    await client.createStream('volatile');
+    await client.createTopic('volatile', 't');
+    await client.createConsumerGroup('volatile', 't', 'g');
+    await client.joinConsumerGroup('volatile', 't', 'g');
+    assert.equal((await client.getMe()).consumerGroups.length, 1);
+  } finally {
+    await client.close();
+    await broker.close();
+  }
+});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { xxh32 } from '@node-rs/xxhash';
 import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { IggyClient, IggyError, Polling, type IggyClientOptions } from '../../runtime/iggy/index.js';
-import { encodeUserHeaders, HeaderKind } from '../../runtime/iggy/codec/index.js';
+import { encodeUserHeaders, HeaderKind, packVersion } from '../../runtime/iggy/codec/index.js';
 import { buildBatch, messageAt, type MessageInput } from '../../runtime/batch/flat-batch.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 
@@ -45,6 +45,24 @@ test('a wrong password is refused with invalid_credentials and connect() rejects
   const c = new IggyClient(options({ credentials: { username: 'iggy', password: 'nope' } }));
   try {
     await assert.rejects(c.connect(), (e: unknown) => e instanceof IggyError && e.status === 42 && e.statusName === 'invalid_credentials');
+  } finally {
+    await c.close();
+  }
+});
+
+test('an unknown personal access token is refused with invalid_personal_access_token', async () => {
+  const c = new IggyClient(options({ credentials: { token: 'no-such-token-0123456789' } }));
+  try {
+    await assert.rejects(c.connect(), (e: unknown) => e instanceof IggyError && e.status === 53);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a client speaking a newer protocol is evicted with incompatible_protocol_version', async () => {
+  const c = new IggyClient(options({ version: { protocolVersion: packVersion(0, 12, 0), sdkName: 'future-sdk', sdkVersion: '9.9.9' } }));
+  try {
+    await assert.rejects(c.connect(), (e: unknown) => e instanceof IggyError && e.status === 14003 && /protocol/.test(e.message));
   } finally {
     await c.close();
   }

@@ -42,6 +42,17 @@ export interface ProbeSummary {
     headers_ok: boolean;
     messages?: Array<{ offset: number; id: string; payload: string; checksum: string; headers: Record<string, { kind: string; value: string }> }>;
   };
+  groups?: {
+    per_partition: number[];
+    stored_offset: number | null;
+    next_after_store_first_offset: number | null;
+    next_after_store_count: number;
+    group_members: number | null;
+    group_member_partitions: number[][] | null;
+    group_polled: number;
+    group_partitions: number[];
+    group_stored_offset_p0: number | null;
+  };
 }
 
 function run(file: string, args: readonly string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -9,7 +9,11 @@ import {
   Code,
   HEADER_SIZE,
   Operation,
+  decodeCreateConsumerGroup,
   decodeCreateStream,
+  decodeDeleteConsumerOffset,
+  decodeGetConsumerOffset,
+  decodeStoreConsumerOffset,
   decodeCreateTopic,
   decodeGroupRef,
   decodePasswordCredentials,
@@ -19,7 +23,11 @@ import {
   decodeStreamRef,
   decodeTopicRef,
   decodeVersionInfo,
+  encodeCreateConsumerGroup,
   encodeCreateStream,
+  encodeDeleteConsumerOffset,
+  encodeGetConsumerOffset,
+  encodeStoreConsumerOffset,
   encodeCreateTopic,
   encodeGroupRef,
   encodeLoginRegister,
@@ -107,6 +115,14 @@ function reencodeBody(h: RequestHeader, body: Buffer): Buffer {
     }
     case Code.PollMessages:
       return encodePollMessages(decodePollMessages(body));
+    case Code.StoreConsumerOffset:
+      return encodeStoreConsumerOffset(decodeStoreConsumerOffset(body));
+    case Code.GetConsumerOffset:
+      return encodeGetConsumerOffset(decodeGetConsumerOffset(body));
+    case Code.DeleteConsumerOffset:
+      return encodeDeleteConsumerOffset(decodeDeleteConsumerOffset(body));
+    case Code.CreateConsumerGroup:
+      return encodeCreateConsumerGroup(decodeCreateConsumerGroup(body));
     default:
       throw new Error(`no decoder in this test for command code ${h.code}; add one`);
   }
@@ -198,6 +214,14 @@ test('our client sends the same bodies as the SDK for the same commands', async 
       count: sdkPoll.count,
       autoCommit: sdkPoll.autoCommit,
     });
+    const sdkStore = decodeStoreConsumerOffset(recorded(Code.StoreConsumerOffset).subarray(HEADER_SIZE));
+    await client.storeConsumerOffset(sdkStore.streamId, sdkStore.topicId, sdkStore.consumer, sdkStore.partitionId, sdkStore.offset);
+    const sdkGroup = decodeCreateConsumerGroup(recorded(Code.CreateConsumerGroup).subarray(HEADER_SIZE));
+    await client.createConsumerGroup(sdkGroup.streamId, sdkGroup.topicId, sdkGroup.name);
+    const sdkJoin = decodeGroupRef(recorded(Code.JoinConsumerGroup).subarray(HEADER_SIZE));
+    await client.joinConsumerGroup(sdkJoin.streamId, sdkJoin.topicId, sdkJoin.groupId);
+    await client.syncConsumerGroup(sdkJoin.streamId, sdkJoin.topicId, sdkJoin.groupId);
+    await client.leaveConsumerGroup(sdkJoin.streamId, sdkJoin.topicId, sdkJoin.groupId);
     await new Promise((r) => setTimeout(r, 50));
     const ours = proxy.connections.flatMap((c) => c.requests);
     const mine = (code: number): Buffer => {
@@ -205,7 +229,9 @@ test('our client sends the same bodies as the SDK for the same commands', async 
       assert.ok(f, `our client sent no request with code ${code}`);
       return f;
     };
-    for (const code of [Code.CreateStream, Code.CreateTopic, Code.SendMessages, Code.PollMessages]) {
+    const compared = [Code.CreateStream, Code.CreateTopic, Code.SendMessages, Code.PollMessages, Code.StoreConsumerOffset,
+      Code.CreateConsumerGroup, Code.JoinConsumerGroup, Code.SyncConsumerGroup, Code.LeaveConsumerGroup];
+    for (const code of compared) {
       const a = mine(code);
       const b = recorded(code);
       assert.equal(a.subarray(HEADER_SIZE).toString('hex'), b.subarray(HEADER_SIZE).toString('hex'), `body of code ${code}`);

@@ -7,6 +7,8 @@ import { parseCommandArgs, CliUsageError, type Command } from '../command.js';
 import { onShutdownSignal } from '../signals.js';
 import { loadRuntimeConfig } from './load.js';
 import { startSummaryLog } from '../summary.js';
+import { startApiServer, type ApiServer } from '../../api/index.js';
+import { VERSION } from '../version.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -57,11 +59,21 @@ closes; a second signal exits at once.`,
     }
 
     const supervisor = new Supervisor(config, { logger, logLevel: logger.level, prettyLogs: pretty });
+    let api: ApiServer | undefined;
+    if (config.http.enabled) {
+      // Bound before any connector starts, so a busy port fails the run cleanly.
+      api = await startApiServer({ config, supervisor, logger, version: VERSION }).catch(async (error: unknown) => {
+        await broker?.close();
+        throw error;
+      });
+    }
     supervisor.start();
     const stopSummary = startSummaryLog(supervisor, logger, summarySeconds * 1000);
     await onShutdownSignal(logger);
     stopSummary();
+    // The API stays up while the connectors drain, so their "stopping" state can be watched.
     await supervisor.stop();
+    await api?.close();
     await broker?.close();
     logger.info('stopped');
     return 0;

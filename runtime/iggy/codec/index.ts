@@ -15,7 +15,7 @@
 //   user-headers.ts validateUserHeaders(block), encodeUserHeaders(entries), headerEntries, options blocks
 //   streams.ts / topics.ts  create/get/list/delete bodies and replies; encodeTopicOptions, resolveTopicOptions
 //   consumer-offsets.ts / consumer-groups.ts  store/get/delete offsets; create/get/list/delete/join/leave/sync groups
-//   system.ts     Stats, ClientInfo (GetMe), ClusterMetadata payloads
+//   system.ts     Stats, ClientInfo (GetMe/GetClient), encodeGetClient, encode/decodeClients, ClusterMetadata payloads
 //   batch.ts      encodeBatch / writeBatch(target, at, FlatBatch | MessageInput[]) with XXH3-64 checksums,
 //                 verifyBatch(record, {checksums, userHeaders}), stampBatch, sliceHeader, decodeBatches
 //   messages.ts   encodeSendMessages(req, {headroom}), decodeSendMessages, encode/decodeSendReply,

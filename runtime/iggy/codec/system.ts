@@ -126,3 +126,23 @@ export function decodeClusterMetadata(payload: Buffer): ClusterMetadata {
   }
   return { name, nodes };
 }
+
+/** GetClient (21) request: `[client_id:u32]`. */
+export const encodeGetClient = (clientId: number): Buffer => new WireWriter(4).u32(clientId).finish();
+export const decodeGetClient = (body: Buffer): number => new WireReader(body).u32('client id');
+
+/** GetClients (22) reply payload: client entries (without their groups) back to back, no count. */
+export function encodeClients(clients: readonly ClientInfo[]): Buffer {
+  const w = new WireWriter(64 * Math.max(1, clients.length));
+  for (const c of clients) w.u32(c.clientId).u32(c.userId).u8(c.transport).longString(c.address).u32(c.consumerGroups.length);
+  return w.finish();
+}
+
+export function decodeClients(payload: Buffer): Array<Omit<ClientInfo, 'consumerGroups'> & { consumerGroupsCount: number }> {
+  const r = new WireReader(payload);
+  const out: Array<Omit<ClientInfo, 'consumerGroups'> & { consumerGroupsCount: number }> = [];
+  while (r.remaining > 0) {
+    out.push({ clientId: r.u32('client id'), userId: r.u32('user id'), transport: r.u8('transport'), address: r.longString('address'), consumerGroupsCount: r.u32('consumer groups count') });
+  }
+  return out;
+}

@@ -4,12 +4,16 @@ import { Field, INDEX_ENTRY_SIZE, type FlatBatch } from '../../batch/flat-batch.
 import { StaticValue, computedValue, type Clock, type FieldValueSource } from './computed.js';
 import { ObjectEdit, copyRun, fieldKey, kindName, viewOf, type FieldKey } from './json-edit.js';
 import type { RouteTarget, TransformOptions, UpdateCondition } from './options.js';
-import { keyMatches, valueMatches, type Pattern } from './patterns.js';
+import { decodeString, keyMatches, keyMatchesRaw, valueMatches, type Pattern } from './patterns.js';
 
 export interface ChainResult {
+  /** The surviving messages, in order; the input batch itself when nothing changed. */
   batch: FlatBatch;
+  /** Dropped on purpose by `filter`. */
   filtered: number;
+  /** entry = index in the INPUT batch (invalid JSON, not an object, ...); for the dead-letter topic. */
   rejected: { entry: number; reason: string }[];
+  /** Per output message: index into the chain's routeTargets, -1 = the connector's own destination (source `route` only). */
   routes?: Int32Array;
 }
 
@@ -43,29 +47,17 @@ const OK = 0;
 const DROP = 1;
 const REJECT = 2;
 
-export class Chain implements TransformChain {
-  readonly isEmpty: boolean;
-  readonly routeTargets: RouteTarget[] = [];
-  private readonly ops: Op[] = [];
-  private readonly labels: string[] = [];
-  private readonly values: FieldValueSource[] = [];
-  private readonly hasRoute: boolean;
-  private readonly clock: Clock;
-  private readonly edit = new ObjectEdit();
-  private route = -1;
-  private rejectReason = '';
-
-  constructor(transforms: readonly CompiledTransform[], clock: Clock) {
-    this.clock = clock;
-    for (const t of transforms) {
-      this.ops.push(this.compileOp(t.options));
-      this.labels.push(`${t.options.name} (${t.path})`);
-    }
-    this.isEmpty = this.ops.length === 0;
-    this.hasRoute = this.ops.some((op) => op.kind === 'route');
-  }
-
-  private compileOp(o: TransformOptions): Op {
+/** Turns parsed transform options into the ops a chain runs; all per-config work happens here. */
+export function buildChain(transforms: readonly CompiledTransform[], clock: Clock): Chain {
+  const routeTargets: RouteTarget[] = [];
+  const values: FieldValueSource[] = [];
+  const targetIndex = (t: RouteTarget): number => {
+    const found = routeTargets.findIndex((r) => r.stream === t.stream && r.topic === t.topic);
+    if (found >= 0) return found;
+    routeTargets.push({ stream: t.stream, topic: t.topic });
+    return routeTargets.length - 1;
+  };
+  const compileOp = (o: TransformOptions): Op => {
     switch (o.name) {
       case 'add_fields':
       case 'update_fields':
@@ -73,7 +65,7 @@ export class Chain implements TransformChain {
           kind: 'set',
           fields: o.fields.map((f) => {
             const value = 'static' in f.value ? new StaticValue(f.value.static) : computedValue(f.value.computed);
-            this.values.push(value);
+            values.push(value);
             return { key: fieldKey(f.key), value, condition: f.condition };
           }),
         };
@@ -87,25 +79,34 @@ export class Chain implements TransformChain {
         return { kind: 'unwrap', path: o.path.map(fieldKey) };
       case 'route': {
         const table = new Map<string, number>();
-        const indexOf = (t: RouteTarget): number => {
-          const found = this.routeTargets.findIndex((r) => r.stream === t.stream && r.topic === t.topic);
-          if (found >= 0) return found;
-          this.routeTargets.push({ stream: t.stream, topic: t.topic });
-          return this.routeTargets.length - 1;
-        };
-        for (const [value, target] of o.routes) table.set(value, indexOf(target));
-        return { kind: 'route', path: o.path.map(fieldKey), table, fallback: o.fallback ? indexOf(o.fallback) : -1 };
+        for (const [value, target] of o.routes) table.set(value, targetIndex(target));
+        return { kind: 'route', path: o.path.map(fieldKey), table, fallback: o.fallback ? targetIndex(o.fallback) : -1 };
       }
     }
-  }
+  };
+  const ops = transforms.map((t) => compileOp(t.options));
+  const labels = transforms.map((t) => `${t.options.name} (${t.path})`);
+  return new Chain(ops, labels, values, routeTargets, clock);
+}
 
-  /** Upper bound of the bytes one message can grow by: every set field appended as `,"key":value`. */
-  private growthPerMessage(): number {
-    let grow = 0;
-    for (const op of this.ops) {
-      if (op.kind === 'set') for (const f of op.fields) grow += 1 + f.key.member.length + f.value.maxLength;
-    }
-    return grow;
+export class Chain implements TransformChain {
+  readonly isEmpty: boolean;
+  private readonly hasRoute: boolean;
+  private readonly growth: number;
+  private readonly edit = new ObjectEdit();
+  private route = -1;
+  private rejectReason = '';
+
+  constructor(
+    private readonly ops: readonly Op[],
+    private readonly labels: readonly string[],
+    private readonly values: readonly FieldValueSource[],
+    readonly routeTargets: RouteTarget[],
+    private readonly clock: Clock,
+  ) {
+    this.isEmpty = ops.length === 0;
+    this.hasRoute = ops.some((op) => op.kind === 'route');
+    this.growth = growthPerMessage(ops);
   }
 
   apply(batch: FlatBatch): ChainResult {
@@ -117,7 +118,7 @@ export class Chain implements TransformChain {
       const base = i * INDEX_ENTRY_SIZE;
       bound += iv.getUint32(base + Field.payloadLength, true) + iv.getUint32(base + Field.headersLength, true);
     }
-    bound += count * this.growthPerMessage();
+    bound += count * this.growth;
     const now = this.values.length > 0 ? this.clock() : 0;
     for (const v of this.values) v.prepare(count, now);
 
@@ -150,7 +151,7 @@ export class Chain implements TransformChain {
         continue;
       }
       const o = kept * INDEX_ENTRY_SIZE;
-      if (kept !== i) index.copy(outIndex, o, base, base + Field.payloadStart);
+      if (kept !== i) copyRun(index, iv, base, base + Field.payloadStart, outIndex, oiv, o);
       oiv.setUint32(o + Field.payloadStart, at, true);
       const payloadAt = at;
       at = edit.emit(out, ov, at);
@@ -216,16 +217,28 @@ export class Chain implements TransformChain {
   }
 }
 
+/** Upper bound of the bytes one message can grow by: every set field appended as `,"key":value`. */
+function growthPerMessage(ops: readonly Op[]): number {
+  let grow = 0;
+  for (const op of ops) {
+    if (op.kind === 'set') for (const f of op.fields) grow += 1 + f.key.member.length + f.value.maxLength;
+  }
+  return grow;
+}
+
 /** The text a route value is matched by: a string's content, or a number or boolean as written. */
 function routeKey(buf: Buffer, s: number, e: number): string | undefined {
   const c = buf[s];
-  if (c === 0x22) return buf.indexOf(0x5c, s) >= 0 && buf.indexOf(0x5c, s) < e ? (JSON.parse(buf.toString('utf8', s, e)) as string) : buf.toString('utf8', s + 1, e - 1);
+  if (c === 0x22) return decodeString(buf, s, e);
   if (c === 0x7b || c === 0x5b || c === 0x6e) return undefined;
   return buf.toString('latin1', s, e);
 }
 
 function memberMatches(edit: ObjectEdit, m: number, p: Pattern, key: string | undefined): boolean {
-  if (p.key !== undefined && !keyMatches(p.key, key ?? edit.keyText(m))) return false;
+  if (p.key !== undefined) {
+    const raw = key === undefined && edit.rawKey(m) ? keyMatchesRaw(p.key, edit.buf, edit.rawKeyStart, edit.rawKeyEnd) : undefined;
+    if (!(raw ?? keyMatches(p.key, key ?? edit.keyText(m)))) return false;
+  }
   return p.value === undefined || valueMatches(p.value, edit.valueBuf(m), edit.valueStart(m), edit.valueEnd(m));
 }
 
@@ -243,11 +256,12 @@ function filterFields(edit: ObjectEdit, keep: Set<string>, patterns: Pattern[], 
 
 /** A pattern matches a message when some top-level member matches it; `all` needs every pattern to. */
 function matchesMessage(edit: ObjectEdit, patterns: Pattern[], all: boolean): boolean {
-  const one = (p: Pattern): boolean => {
-    for (let m = 0; m < edit.memberCount; m++) {
-      if (!edit.isDeleted(m) && memberMatches(edit, m, p, undefined)) return true;
+  for (const p of patterns) {
+    let hit = false;
+    for (let m = 0; m < edit.memberCount && !hit; m++) {
+      hit = !edit.isDeleted(m) && memberMatches(edit, m, p, undefined);
     }
-    return false;
-  };
-  return all ? patterns.every(one) : patterns.some(one);
+    if (hit !== all) return hit;
+  }
+  return all;
 }

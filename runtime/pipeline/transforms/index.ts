@@ -7,7 +7,7 @@
 // Payloads are edited as bytes: no JSON.parse/JSON.stringify per message.
 import { ConfigError } from '../../config/errors.js';
 import type { ConfigProblem, Schema, TransformSpec } from '../../config/index.js';
-import { Chain, type TransformChain } from './chain.js';
+import { buildChain, type CompiledTransform, type TransformChain } from './chain.js';
 import type { Clock } from './computed.js';
 import { parseTransform } from './options.js';
 
@@ -37,7 +37,7 @@ export interface CompileOptions {
  */
 export function compileTransforms(specs: TransformSpec[], options: CompileOptions): TransformChain {
   const problems: ConfigProblem[] = [];
-  const compiled = [];
+  const compiled: CompiledTransform[] = [];
   let routes = 0;
   for (const spec of specs) {
     if (!spec.enabled) continue;
@@ -47,5 +47,5 @@ export function compileTransforms(specs: TransformSpec[], options: CompileOption
     if (spec.name === 'route' && ++routes === 2) problems.push({ path: spec.path, message: 'only one route transform is allowed per connector' });
   }
   if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', problems);
-  return new Chain(compiled, options.clock ?? Date.now);
+  return buildChain(compiled, options.clock ?? Date.now);
 }

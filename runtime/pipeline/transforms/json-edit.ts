@@ -42,6 +42,11 @@ export const viewOf = (buf: Uint8Array): DataView => new DataView(buf.buffer, bu
 export const kindName = (kind: RootKindValue): string =>
   kind === RootKind.array ? 'an array' : kind === RootKind.string ? 'a string' : kind === RootKind.number ? 'a number' : kind === RootKind.literal ? 'a literal (true, false or null)' : 'an object';
 
+/**
+ * The editable view of one payload, reused for every message of every batch by its
+ * chain (so it allocates nothing per message). Members are numbered: the original
+ * ones first, in payload order, then the appended ones.
+ */
 export class ObjectEdit {
   /** The document: the whole payload at first, a nested value after unwrap_envelope. */
   buf: Buffer = Buffer.alloc(0);
@@ -54,6 +59,9 @@ export class ObjectEdit {
   foundBuf: Buffer = Buffer.alloc(0);
   foundStart = 0;
   foundEnd = 0;
+  /** Result of `rawKey`. */
+  rawKeyStart = 0;
+  rawKeyEnd = 0;
 
   private view: DataView = viewOf(this.buf);
   private viewBuf: Buffer = this.buf;
@@ -163,6 +171,14 @@ export class ObjectEdit {
 
   isDeleted(m: number): boolean {
     return (this.flags[m] & DELETED) !== 0;
+  }
+
+  /** The raw key bytes of member `m` (between the quotes) as `keyStartOf`/`keyEndOf`, or false when it must be decoded. */
+  rawKey(m: number): boolean {
+    if (m >= this.n || this.members.keyEscaped[m] === 1) return false;
+    this.rawKeyStart = this.members.keyStart[m] + 1;
+    this.rawKeyEnd = this.members.keyEnd[m] - 1;
+    return true;
   }
 
   keyText(m: number): string {

@@ -214,7 +214,7 @@ function keyPattern(raw: unknown, path: string, p: Problems): KeyPattern | undef
     return re && { kind, re };
   }
   if (kind === 'exact' || kind === 'starts_with' || kind === 'ends_with' || kind === 'contains') {
-    if (typeof arg === 'string') return { kind, text: arg };
+    if (typeof arg === 'string') return { kind, text: arg, utf8: Buffer.from(arg, 'utf8') };
     p.add(at(path, kind), `expected a string, got ${describe(arg)}`);
     return undefined;
   }
@@ -246,7 +246,9 @@ function valuePattern(raw: unknown, path: string, p: Problems): ValuePattern | u
   switch (kind) {
     case 'equals': {
       const json = staticJson(arg, argPath, p);
-      return json === undefined ? undefined : { kind, value: JSON.parse(json) as unknown };
+      if (json === undefined) return undefined;
+      const value = JSON.parse(json) as unknown;
+      return typeof value === 'string' ? { kind, value, utf8: Buffer.from(value, 'utf8') } : { kind, value };
     }
     case 'contains':
       if (typeof arg === 'string') return { kind, text: arg };

@@ -3,11 +3,11 @@
 import { RootKind } from '../schema/json-scan.js';
 
 export type KeyPattern =
-  | { kind: 'exact' | 'starts_with' | 'ends_with' | 'contains'; text: string }
+  | { kind: 'exact' | 'starts_with' | 'ends_with' | 'contains'; text: string; utf8: Buffer }
   | { kind: 'regex'; re: RegExp };
 
 export type ValuePattern =
-  | { kind: 'equals'; value: unknown }
+  | { kind: 'equals'; value: unknown; utf8?: Buffer /* when value is a string */ }
   | { kind: 'contains'; text: string }
   | { kind: 'regex'; re: RegExp }
   | { kind: 'greater_than' | 'less_than'; n: number }
@@ -54,14 +54,45 @@ export function keyMatches(p: KeyPattern, key: string): boolean {
   }
 }
 
+const sameBytes = (buf: Buffer, at: number, want: Buffer): boolean => {
+  for (let k = 0; k < want.length; k++) if (buf[at + k] !== want[k]) return false;
+  return true;
+};
+
+/**
+ * The same test as keyMatches on a key's raw bytes `buf[s, e)` (between the quotes,
+ * no escapes), without decoding it. Undefined for regex, which needs the string.
+ */
+export function keyMatchesRaw(p: KeyPattern, buf: Buffer, s: number, e: number): boolean | undefined {
+  if (p.kind === 'regex') return undefined;
+  const want = p.utf8;
+  const len = e - s;
+  switch (p.kind) {
+    case 'exact':
+      return len === want.length && sameBytes(buf, s, want);
+    case 'starts_with':
+      return len >= want.length && sameBytes(buf, s, want);
+    case 'ends_with':
+      return len >= want.length && sameBytes(buf, e - want.length, want);
+    case 'contains':
+      for (let at = s; at + want.length <= e; at++) if (sameBytes(buf, at, want)) return true;
+      return false;
+  }
+}
+
 const kindOf = (first: number): number =>
   first === 0x7b ? RootKind.object : first === 0x5b ? RootKind.array : first === 0x22 ? RootKind.string : first === 0x74 || first === 0x66 || first === 0x6e ? RootKind.literal : RootKind.number;
 
-/** Decodes a JSON string value's bytes (quotes included); the fast path avoids JSON.parse. */
+// A bounded loop: Buffer#indexOf would search past `end`, through the rest of the batch.
+function hasBackslash(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start + 1; i < end - 1; i++) if (buf[i] === 0x5c) return true;
+  return false;
+}
+
+/** Decodes a JSON string value's bytes (quotes included); without escapes it avoids JSON.parse. */
 export function decodeString(buf: Buffer, start: number, end: number): string {
-  const slash = buf.indexOf(0x5c, start);
-  if (slash === -1 || slash >= end) return buf.toString('utf8', start + 1, end - 1);
-  return JSON.parse(buf.toString('utf8', start, end)) as string;
+  if (hasBackslash(buf, start, end)) return JSON.parse(buf.toString('utf8', start, end)) as string;
+  return buf.toString('utf8', start + 1, end - 1);
 }
 
 /** `buf[start, end)` is one valid JSON value (already checked by the scanner). */
@@ -97,14 +128,25 @@ export function valueMatches(p: ValuePattern, buf: Buffer, start: number, end: n
       return n >= p.lo && n <= p.hi;
     }
     case 'equals':
-      return jsonEqual(JSON.parse(buf.toString('utf8', start, end)), p.value);
+      if (p.utf8 !== undefined && kind === RootKind.string && !hasBackslash(buf, start, end)) {
+        return end - start - 2 === p.utf8.length && sameBytes(buf, start + 1, p.utf8);
+      }
+      return valueEquals(p.value, buf, start, end, kind);
   }
+}
+
+/** `equals` without parsing for scalars: strings by bytes (or decoded when escaped), numbers by value. */
+function valueEquals(want: unknown, buf: Buffer, start: number, end: number, kind: number): boolean {
+  if (typeof want === 'string') return kind === RootKind.string && decodeString(buf, start, end) === want;
+  if (typeof want === 'number' || typeof want === 'bigint') return kind === RootKind.number && jsonEqual(Number(buf.toString('latin1', start, end)), want);
+  if (want === null || typeof want === 'boolean') return kind === RootKind.literal && buf.toString('latin1', start, end) === String(want);
+  return (kind === RootKind.object || kind === RootKind.array) && jsonEqual(JSON.parse(buf.toString('utf8', start, end)), want);
 }
 
 /** Structural equality of two JSON values: numbers by value, object members in any order. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'bigint' || typeof b === 'bigint') return String(a) === String(b);
+  if (typeof a === 'bigint' || typeof b === 'bigint') return (typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint') && Number(a) === Number(b);
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {

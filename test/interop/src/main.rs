@@ -1,7 +1,7 @@
 // Drives a broker with Iggy's official Rust SDK and prints one JSON summary on stdout,
 // so the TypeScript interop tests can compare what the official client saw with ours.
 //
-// usage: iggy-sdk-probe <host:port> <send|poll|send-poll> --stream S --topic T --count N
+// usage: iggy-sdk-probe <host:port> <send|poll|send-poll|groups> --stream S --topic T --count N
 //        [--partitions P] [--batch B] [--dump] [--username U] [--password P]
 use bytes::Bytes;
 use iggy::prelude::*;
@@ -26,7 +26,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     if raw.len() < 2 {
-        return Err("usage: iggy-sdk-probe <host:port> <send|poll|send-poll> --stream S --topic T --count N".into());
+        return Err("usage: iggy-sdk-probe <host:port> <send|poll|send-poll|groups> --stream S --topic T --count N".into());
     }
     let mut args = Args {
         address: raw[0].clone(),
@@ -177,6 +177,66 @@ async fn poll(client: &IggyClient, args: &Args) -> Result<Value, IggyError> {
     Ok(summary)
 }
 
+/// Balanced sends, consumer offsets and a consumer group, the way a connector uses them:
+/// `count` messages sent balanced over the topic's partitions, an offset stored and read back,
+/// then the group joined and polled (partition chosen by the SDK from its assignment) until empty.
+async fn groups(client: &IggyClient, args: &Args) -> Result<Value, IggyError> {
+    let stream_id = Identifier::named(&args.stream)?;
+    let topic_id = Identifier::named(&args.topic)?;
+    for i in 0..args.count {
+        let mut one = vec![message(i)?];
+        client.send_messages(&stream_id, &topic_id, &Partitioning::balanced(), &mut one).await?;
+    }
+    let mut per_partition = Vec::new();
+    let plain = Consumer::new(Identifier::named("probe-consumer")?);
+    for p in 0..args.partitions {
+        let polled = client
+            .poll_messages(&stream_id, &topic_id, Some(p), &plain, &PollingStrategy::first(), 1000, false)
+            .await?;
+        per_partition.push(polled.messages.len());
+    }
+    client.store_consumer_offset(&plain, &stream_id, &topic_id, Some(0), 0).await?;
+    let stored = client.get_consumer_offset(&plain, &stream_id, &topic_id, Some(0)).await?;
+    let next = client
+        .poll_messages(&stream_id, &topic_id, Some(0), &plain, &PollingStrategy::next(), 1000, false)
+        .await?;
+
+    let group_id = Identifier::named("probe-group")?;
+    if client.get_consumer_group(&stream_id, &topic_id, &group_id).await?.is_none() {
+        client.create_consumer_group(&stream_id, &topic_id, "probe-group").await?;
+    }
+    client.join_consumer_group(&stream_id, &topic_id, &group_id).await?;
+    let details = client.get_consumer_group(&stream_id, &topic_id, &group_id).await?;
+    let group = Consumer::group(group_id.clone());
+    let mut group_polled = 0usize;
+    let mut group_partitions = Vec::new();
+    let mut empty = 0;
+    while empty < args.partitions.max(1) * 2 {
+        let polled = client
+            .poll_messages(&stream_id, &topic_id, None, &group, &PollingStrategy::next(), 1000, true)
+            .await?;
+        if polled.messages.is_empty() {
+            empty += 1;
+            continue;
+        }
+        group_partitions.push(polled.partition_id);
+        group_polled += polled.messages.len();
+    }
+    let stored_group = client.get_consumer_offset(&group, &stream_id, &topic_id, Some(0)).await?;
+    client.leave_consumer_group(&stream_id, &topic_id, &group_id).await?;
+    Ok(json!({
+        "per_partition": per_partition,
+        "stored_offset": stored.map(|o| o.stored_offset),
+        "next_after_store_first_offset": next.messages.first().map(|m| m.header.offset),
+        "next_after_store_count": next.messages.len(),
+        "group_members": details.as_ref().map(|d| d.members_count),
+        "group_member_partitions": details.map(|d| d.members.iter().map(|m| m.partitions.clone()).collect::<Vec<_>>()),
+        "group_polled": group_polled,
+        "group_partitions": group_partitions,
+        "group_stored_offset_p0": stored_group.map(|o| o.stored_offset),
+    }))
+}
+
 async fn run(args: &Args) -> Result<Value, IggyError> {
     let client = IggyClient::builder().with_tcp().with_server_address(args.address.clone()).build()?;
     client.connect().await?;
@@ -188,6 +248,9 @@ async fn run(args: &Args) -> Result<Value, IggyError> {
     }
     if args.mode == "poll" || args.mode == "send-poll" {
         out["poll"] = poll(&client, args).await?;
+    }
+    if args.mode == "groups" {
+        out["groups"] = groups(&client, args).await?;
     }
     let _ = client.logout_user().await;
     Ok(out)

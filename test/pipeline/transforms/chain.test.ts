@@ -126,3 +126,24 @@ test('add/delete on bytes agree with the same edits on parsed objects (2,000 ran
     assert.ok(keyCount >= Object.keys(expected).length, label);
   }
 });
+
+test('a chain is reusable: batches of growing and shrinking size, wide objects, no state leaks between batches', () => {
+  const chain = chainOf([
+    add([{ key: 'u', value: { computed: 'uuid_v4' } }]),
+    spec('delete_fields', { fields: ['k3'] }),
+    spec('filter_fields', { patterns: [{ key_pattern: { exact: 'k3' } }, { key_pattern: { exact: 'u' } }, { key_pattern: { starts_with: 'k1' } }] }),
+  ]);
+  const wide = (n: number): string => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, k) => [`k${k}`, k])));
+  for (const size of [3, 2500, 1, 700]) {
+    const input = Array.from({ length: size }, (_, i) => (i % 2 === 0 ? wide(40) : '{"k1":"x","k3":3}'));
+    const result = chain.apply(batchOf(input));
+    const out = payloads(result.batch);
+    assert.equal(out.length, size, `size ${size}`);
+    out.forEach((p, i) => {
+      const parsed = JSON.parse(p) as Record<string, unknown>;
+      const keys = Object.keys(parsed);
+      const expected = i % 2 === 0 ? ['k1', 'k10', 'k11', 'k12', 'k13', 'k14', 'k15', 'k16', 'k17', 'k18', 'k19', 'u'] : ['k1', 'u'];
+      assert.deepEqual(keys, expected, `size ${size}, message ${i}: ${p}`);
+    });
+  }
+});

@@ -111,3 +111,14 @@ test('delete_fields then add_fields writes the new member after the survivors', 
   assert.equal(one([spec('delete_fields', { fields: ['a'] }), addB], '{"a":1}'), '{"b":"x"}');
   assert.equal(one([spec('delete_fields', { fields: ['a'] }), addB], '{ "a":1 , "c":2 }'), '{ "c":2,"b":"x" }');
 });
+
+test('update_fields takes computed values too', () => {
+  const upd = spec('update_fields', {
+    fields: [
+      { key: 'seen', value: { computed: 'timestamp_seconds' }, condition: 'key_exists' },
+      { key: 'at', value: { computed: 'date_time' }, condition: 'key_not_exists' },
+    ],
+  });
+  assert.equal(one([upd], '{"seen":0}'), '{"seen":1732500000,"at":"2024-11-25T02:00:00.123+00:00"}');
+  assert.equal(one([upd], '{"at":"kept"}'), '{"at":"kept"}');
+});

@@ -78,3 +78,16 @@ test('filter sees the fields as earlier transforms left them', () => {
   assert.equal(run([spec('delete_fields', { fields: ['tmp'] }), spec('filter', { mode: 'drop', patterns })], input).result.filtered, 0);
   assert.equal(run([spec('filter', { mode: 'drop', patterns }), spec('delete_fields', { fields: ['tmp'] })], input).result.filtered, 1);
 });
+
+test('filter_fields and filter see fields added earlier in the chain', () => {
+  const chain = [
+    spec('add_fields', { fields: [{ key: 'meta_added', value: { static: 5 } }] }),
+    ff({ patterns: [{ key_pattern: { starts_with: 'meta_' }, value_pattern: 'is_number' }] }),
+  ];
+  assert.equal(one(chain, '{"meta_x":"s","meta_y":1,"z":2}'), '{"meta_y":1,"meta_added":5}');
+  const filtered = run(
+    [spec('add_fields', { fields: [{ key: 'score', value: { static: 90 } }] }), spec('filter', { mode: 'keep', patterns: [{ key_pattern: { exact: 'score' }, value_pattern: { greater_than: 50 } }] })],
+    ['{}', '{"score":1}'],
+  );
+  assert.equal(filtered.result.filtered, 0, 'the added value replaced the low score');
+});

@@ -1,0 +1,88 @@
+// The source cases: poll results are well formed, respect `count` when the config
+// sets it, and the state blob a poll returns is accepted back by open.
+import { INDEX_ENTRY_SIZE } from '../batch/flat-batch.js';
+import { nowMicros } from './batches.js';
+import { fail, pass, skip, type CaseRunner } from './case-runner.js';
+import { describe, type Harness } from './harness.js';
+import { memoryCase, memoryTitle, type LeakOptions } from './memory-case.js';
+import { pollProblems } from './poll-checks.js';
+import type { PollValue } from './protocol.js';
+
+/** Polls the kit makes for the shape case; a source may answer "nothing yet" a few times. */
+const SHAPE_POLLS = 5;
+
+interface Polled {
+  counts: number[];
+  state?: Uint8Array;
+}
+
+const TITLES = {
+  'poll-shape': 'poll returns well-formed messages (index, ranges, header TLV, timestamps)',
+  'poll-count': 'poll returns at most `count` messages when the config sets it',
+  'state-roundtrip': 'open accepts the state blob poll returned',
+  close: 'close after use succeeds',
+} as const;
+
+/** Every source case after open, as [name, title]. */
+export const SOURCE_CASES: readonly (readonly [string, string])[] = [...Object.entries(TITLES), ['memory-growth', memoryTitle('poll')]];
+
+const countOf = (v: PollValue): number => v.index.length / INDEX_ENTRY_SIZE;
+
+/** The `count` key of the config object, when it is a positive integer. */
+function configuredCount(config: string): number | undefined {
+  const value = (JSON.parse(config) as Record<string, unknown>).count;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+export async function sourceCases(runner: CaseRunner, harness: Harness, config: string, leak: LeakOptions): Promise<void> {
+  const polled: Polled = { counts: [] };
+  const timeoutMs = harness.options.callTimeoutMs;
+
+  await runner.run('poll-shape', TITLES['poll-shape'], async () => {
+    const opened = await harness.opened('poll-shape', config);
+    if (opened.type !== 'ok') return fail(`could not get an opened instance: ${describe(opened, timeoutMs)}`);
+    for (let i = 0; i < SHAPE_POLLS; i++) {
+      const out = await harness.call<PollValue>('poll-shape', { op: 'poll' });
+      if (out.type !== 'ok') return fail(describe(out, timeoutMs, `poll ${i + 1}`));
+      const problems = pollProblems(out.value.index, out.value.data, nowMicros());
+      if (problems.length > 0) return fail(`poll ${i + 1}: ${problems.join('; ')}`);
+      polled.counts.push(countOf(out.value));
+      if (out.value.state !== undefined) polled.state = out.value.state;
+    }
+    const total = polled.counts.reduce((a, b) => a + b, 0);
+    if (total === 0) return pass(`${SHAPE_POLLS} polls returned no messages, so there was nothing to check beyond the batch shape`);
+    return pass(`${total} messages in ${SHAPE_POLLS} polls`);
+  });
+
+  await runner.run('poll-count', TITLES['poll-count'], () => {
+    const count = configuredCount(config);
+    if (count === undefined) return skip('the config has no positive integer `count`');
+    if (polled.counts.length === 0) return fail('no successful poll to check (see poll-shape)');
+    const over = polled.counts.findIndex((n) => n > count);
+    if (over >= 0) return fail(`poll ${over + 1} returned ${polled.counts[over]} messages with count = ${count}`);
+    return pass(`polls returned ${polled.counts.join(', ')} messages with count = ${count}`);
+  });
+
+  await runner.run('state-roundtrip', TITLES['state-roundtrip'], async () => {
+    const state = polled.state;
+    if (state === undefined) return skip('no poll returned a state blob (a source without state is allowed)');
+    const made = await harness.fresh('state-roundtrip');
+    if (made.type !== 'ok') return fail(`instantiating failed: ${describe(made, timeoutMs)}`);
+    const opened = await harness.call('state-roundtrip', { op: 'open', config, state });
+    if (opened.type !== 'ok') return fail(describe(opened, timeoutMs, `open(config, state of ${state.length} bytes)`));
+    const out = await harness.call<PollValue>('state-roundtrip', { op: 'poll' });
+    if (out.type !== 'ok') return fail(describe(out, timeoutMs, 'poll after resuming'));
+    const problems = pollProblems(out.value.index, out.value.data, nowMicros());
+    if (problems.length > 0) return fail(`poll after resuming: ${problems.join('; ')}`);
+    return pass(`resumed from ${state.length} bytes of state; next poll returned ${countOf(out.value)} messages`);
+  });
+
+  await runner.run('close', TITLES['close'], async () => {
+    const opened = await harness.opened('close', config);
+    if (opened.type !== 'ok') return fail(`could not get an opened instance: ${describe(opened, timeoutMs)}`);
+    const out = await harness.call('close', { op: 'close' });
+    return out.type === 'ok' ? pass() : fail(describe(out, timeoutMs, 'close'));
+  });
+
+  await memoryCase(runner, harness, config, leak, { call: 'poll' });
+}

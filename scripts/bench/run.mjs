@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// `npm run bench`: builds what is missing, runs the benchmark suites (guest boundary,
+// sink and source end to end, latency, profiles) and writes bench/results.json,
+// bench/results.md and bench/throughput.svg. Not a test: nothing here asserts.
+// Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile
+//          --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { root } from './lib/children.mjs';
+import { GUESTS } from './lib/configs.mjs';
+
+const SUITES = ['boundary', 'sink', 'source', 'latency', 'profile'];
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    count: { type: 'string' },
+    only: { type: 'string' },
+    'boundary-ms': { type: 'string' },
+    'latency-seconds': { type: 'string' },
+    'profile-count': { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'skip-build': { type: 'boolean', default: false },
+    'keep-profiles': { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick;
+const options = {
+  runs: Number(values.runs ?? (quick ? 1 : 3)),
+  count: Number(values.count ?? (quick ? 200_000 : 1_000_000)),
+  boundaryMs: Number(values['boundary-ms'] ?? (quick ? 300 : 1000)),
+  latencySeconds: Number(values['latency-seconds'] ?? (quick ? 5 : 15)),
+  profileCount: Number(values['profile-count'] ?? (quick ? 200_000 : 1_000_000)),
+  only: values.only ? values.only.split(',') : SUITES,
+};
+for (const s of options.only) if (!SUITES.includes(s)) throw new Error(`--only: unknown suite "${s}", expected some of ${SUITES.join(',')}`);
+
+const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function build() {
+  log('build: npx tsc -p tsconfig.json');
+  // tsc still emits when a file elsewhere has a type error; what the bench needs is checked below.
+  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (tsc.status !== 0) log(`build: tsc reported errors (continuing, dist/ was emitted):\n${tsc.stdout.split('\n').slice(0, 10).join('\n')}`);
+  log('build: node scripts/build-guests.mjs --only=js,rust');
+  const guests = spawnSync(process.execPath, [join(root, 'scripts/build-guests.mjs'), '--only=js,rust'], { cwd: root, stdio: 'inherit' });
+  if (guests.status !== 0) throw new Error('building the guests failed: run `node scripts/build-guests.mjs --only=js,rust` and fix what it reports');
+}
+
+if (!values['skip-build']) build();
+for (const needed of [join(root, 'dist/runtime/cli/main.js'), join(root, 'dist/scripts/bench/iggy-roles.js'), ...Object.values(GUESTS)]) {
+  if (!existsSync(needed)) throw new Error(`${needed} is missing: run \`npx tsc -p tsconfig.json\` and \`node scripts/build-guests.mjs\` (or drop --skip-build)`);
+}
+
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+
+const results = {
+  meta: { date: new Date().toISOString(), node: process.versions.node, cpus: cpus().length, loadAverage: loadavg(), commit, runs: options.runs, options },
+};
+const scratch = await mkdtemp(join(tmpdir(), 'iggy-bench-'));
+const outDir = join(root, 'bench');
+await mkdir(outDir, { recursive: true });
+
+// Suites load their modules lazily: the boundary suite imports dist/ at load time.
+try {
+  if (options.only.includes('boundary')) {
+    const { runBoundarySuite } = await import('./suites/boundary.mjs');
+    results.boundary = await runBoundarySuite({ runs: options.runs, ms: options.boundaryMs, log });
+  }
+  if (options.only.includes('sink')) {
+    const { runSinkSuite } = await import('./suites/sink.mjs');
+    results.sink = await runSinkSuite({ runs: options.runs, count: options.count, scratch, log });
+  }
+  if (options.only.includes('source')) {
+    const { runSourceSuite } = await import('./suites/source.mjs');
+    results.source = await runSourceSuite({ runs: options.runs, count: options.count, scratch, log });
+  }
+  if (options.only.includes('latency')) {
+    const { runLatencySuite } = await import('./suites/latency.mjs');
+    results.latency = await runLatencySuite({ runs: options.runs, rate: 10_000, seconds: options.latencySeconds, warmupSeconds: 2, scratch, log });
+  }
+  if (options.only.includes('profile')) {
+    const { runProfileSuite } = await import('./suites/profile.mjs');
+    results.profiles = await runProfileSuite({ count: options.profileCount, scratch, log });
+    if (values['keep-profiles']) {
+      const kept = join(outDir, 'results-profiles');
+      await rm(kept, { recursive: true, force: true });
+      for (const p of results.profiles) {
+        for (const t of p.threads) {
+          const target = join(kept, p.name, t.thread.replace(' ', '-') + '.cpuprofile');
+          await mkdir(join(kept, p.name), { recursive: true });
+          await cp(t.file, target);
+          t.file = target;
+        }
+      }
+      log(`profiles kept in ${kept} (open them in Chrome DevTools, Performance tab)`);
+    } else {
+      // The scratch folder goes away below; do not point at files that will not exist.
+      for (const p of results.profiles) for (const t of p.threads) delete t.file;
+    }
+  }
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
+
+const { renderMarkdown, renderSvg, checkTargets } = await import('./lib/report.mjs');
+results.targets = checkTargets(results);
+await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(join(outDir, 'results.md'), renderMarkdown(results));
+if (results.boundary) await writeFile(join(outDir, 'throughput.svg'), renderSvg(results.boundary));
+log(`wrote bench/results.json, bench/results.md${results.boundary ? ', bench/throughput.svg' : ''}`);
+for (const t of results.targets) log(`${t.ok ? 'met    ' : 'NOT met'} ${t.what}: ${t.measured} (target ${t.target})${t.context ? `; ${t.context}` : ''}`);
