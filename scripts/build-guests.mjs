@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['js', 'rust', 'go', 'fixtures'];
+const all = ['js', 'rust', 'go', 'fixtures', 'broken'];
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const wanted = onlyArg ? onlyArg.slice('--only='.length).split(',') : all;
 

@@ -8,5 +8,7 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "interop: cargo is required (install Rust with rustup)" >&2
   exit 1
 fi
-cargo build --release --locked --quiet "$@" >&2
-echo "$PWD/target/release/iggy-sdk-probe"
+# The build lives outside the work tree, so a fresh clone (as CI makes) reuses it.
+export CARGO_TARGET_DIR="${IGGY_CONNECTORS_CACHE:-$HOME/.cache/iggy-connectors}/cargo/interop"
+cargo build --release --quiet "$@" >&2
+echo "$CARGO_TARGET_DIR/release/iggy-sdk-probe"

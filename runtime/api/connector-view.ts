@@ -27,17 +27,15 @@ export interface ConnectorEntry {
 
 export function connectorEntries(config: RuntimeConfig, statuses: readonly ConnectorStatus[], kind?: 'sink' | 'source'): ConnectorEntry[] {
   const byId = new Map(statuses.map((s) => [`${s.kind}s.${s.key}`, s]));
-  const list = (configs: readonly ConnectorConfig[]) => configs.map((c, i) => ({ id: i + 1, config: c, status: byId.get(`${c.kind}s.${c.key}`) }));
-  const sinks = kind === 'source' ? [] : list(config.sinks);
-  const sources = kind === 'sink' ? [] : list(config.sources);
-  return [...sinks, ...sources].map((e) => (e.status ? e : { id: e.id, config: e.config }));
+  const list = (configs: readonly ConnectorConfig[]): ConnectorEntry[] => configs.map((c, i) => ({ id: i + 1, config: c, status: byId.get(`${c.kind}s.${c.key}`) }));
+  return [...(kind === 'source' ? [] : list(config.sinks)), ...(kind === 'sink' ? [] : list(config.sources))];
 }
 
 export function findEntry(config: RuntimeConfig, statuses: readonly ConnectorStatus[], kind: 'sink' | 'source', key: string): ConnectorEntry | undefined {
   return connectorEntries(config, statuses, kind).find((e) => e.config.key === key);
 }
 
-const totalLag = (stats: ConnectorStats): number => Object.values(stats.lag ?? {}).reduce((a, b) => a + b, 0);
+const totalLag = (stats: ConnectorStats): number => Object.values(stats.lag).reduce((a, b) => a + b, 0);
 
 function lastError(entry: ConnectorEntry): { message: string; code?: string; name?: string } | undefined {
   const s = entry.status;
@@ -80,7 +78,7 @@ export function connectorCounters(kind: 'sink' | 'source', stats: ConnectorStats
     errors: stats.errors,
     retries: stats.retries,
     batches: stats.batches,
-    ...(kind === 'sink' ? { lag: totalLag(stats), lag_by_partition: { ...(stats.lag ?? {}) }, offsets: { ...stats.offsets } } : {}),
+    ...(kind === 'sink' ? { lag: totalLag(stats), lag_by_partition: { ...stats.lag }, offsets: { ...stats.offsets } } : {}),
     guest_memory_bytes: stats.guestMemoryBytes,
   };
 }

@@ -1,7 +1,8 @@
 // The dev broker's metadata: streams, topics (with their partition logs), consumer groups and
 // stored consumer offsets, addressed by numeric id (0-based, like Iggy's slab keys) or by name.
-// With a data dir it is saved to metadata.json after every change; partitions live in their own files.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+// With a data dir, metadata.json is rewritten after every metadata change, stored offsets are
+// appended to offsets.log in between (cheap per commit), and partitions live in their own files.
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Status, type Identifier } from '../iggy/codec/index.js';
 import { BrokerError, BrokerStorageError } from './broker-error.js';
@@ -68,9 +69,19 @@ interface SavedCatalog {
   streams: SavedStream[];
 }
 
+/** One line of offsets.log: a stored offset, or a deletion (`o` null). */
+interface OffsetLine {
+  s: number;
+  t: number;
+  k: string;
+  p: number;
+  o: number | null;
+}
+
 export class Catalog {
   readonly streams = new Map<number, Stream>();
   private nextStreamId = 0;
+  private offsetsFd: number | undefined;
 
   private constructor(private readonly dataDir: string | undefined) {}
 
@@ -87,7 +98,13 @@ export class Catalog {
       throw new BrokerStorageError(`cannot create the data dir ${dataDir}: check the path and its permissions`, { cause });
     }
     const file = join(dataDir, 'metadata.json');
-    if (!existsSync(file)) return catalog;
+    if (existsSync(file)) catalog.load(file);
+    catalog.replayOffsets(join(dataDir, 'offsets.log'));
+    return catalog;
+  }
+
+  private load(file: string): void {
+    const catalog = this;
     let saved: SavedCatalog;
     try {
       saved = JSON.parse(readFileSync(file, 'utf8')) as SavedCatalog;
@@ -117,7 +134,42 @@ export class Catalog {
       }
       catalog.streams.set(s.id, stream);
     }
-    return catalog;
+  }
+
+  /** Applies offsets.log over the snapshot, then folds it into a fresh snapshot and empties it. */
+  private replayOffsets(path: string): void {
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    for (const line of text.split('\n')) {
+      if (line.length === 0) continue;
+      let entry: OffsetLine;
+      try {
+        entry = JSON.parse(line) as OffsetLine;
+      } catch {
+        continue; // a torn last line from a crash
+      }
+      const topic = this.streams.get(entry.s)?.topics.get(entry.t);
+      if (!topic) continue;
+      if (entry.o === null) topic.offsets.get(entry.k)?.delete(entry.p);
+      else this.setOffset(topic, entry.k, entry.p, entry.o);
+    }
+    try {
+      this.offsetsFd = openSync(path, 'a');
+    } catch (cause) {
+      throw new BrokerStorageError(`cannot open ${path}: check that the data dir is writable`, { cause });
+    }
+    this.save();
+  }
+
+  private setOffset(topic: Topic, key: string, partition: number, offset: number): void {
+    let map = topic.offsets.get(key);
+    if (!map) topic.offsets.set(key, (map = new Map()));
+    map.set(partition, offset);
+  }
+
+  private logOffset(stream: Stream, topic: Topic, key: string, partition: number, offset: number | null): void {
+    if (this.offsetsFd === undefined) return;
+    const line: OffsetLine = { s: stream.id, t: topic.id, k: key, p: partition, o: offset };
+    writeSync(this.offsetsFd, `${JSON.stringify(line)}\n`);
   }
 
   private partitionFile(streamId: number, topicId: number, partition: number): string {
@@ -153,6 +205,8 @@ export class Catalog {
     const file = join(this.dataDir, 'metadata.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(saved));
     renameSync(`${file}.tmp`, file);
+    // The snapshot holds every offset now; replaying an older log over it would be harmless but useless.
+    if (this.offsetsFd !== undefined) ftruncateSync(this.offsetsFd, 0);
   }
 
   stream(id: Identifier): Stream {
@@ -272,26 +326,28 @@ export class Catalog {
     this.save();
   }
 
-  storeOffset(topic: Topic, key: string, partition: number, offset: number): void {
-    let map = topic.offsets.get(key);
-    if (!map) topic.offsets.set(key, (map = new Map()));
-    map.set(partition, offset);
-    this.save();
+  storeOffset(stream: Stream, topic: Topic, key: string, partition: number, offset: number): void {
+    this.setOffset(topic, key, partition, offset);
+    this.logOffset(stream, topic, key, partition, offset);
   }
 
   storedOffset(topic: Topic, key: string, partition: number): number | undefined {
     return topic.offsets.get(key)?.get(partition);
   }
 
-  deleteOffset(topic: Topic, key: string, partition: number): boolean {
+  deleteOffset(stream: Stream, topic: Topic, key: string, partition: number): boolean {
     const deleted = topic.offsets.get(key)?.delete(partition) ?? false;
-    if (deleted) this.save();
+    if (deleted) this.logOffset(stream, topic, key, partition, null);
     return deleted;
   }
 
-  /** Closes partition files. */
+  /** Closes partition files and the offsets log. */
   close(): void {
     for (const s of this.streams.values()) for (const t of s.topics.values()) for (const p of t.partitions) p.close();
+    if (this.offsetsFd !== undefined) {
+      closeSync(this.offsetsFd);
+      this.offsetsFd = undefined;
+    }
   }
 }
 

@@ -70,7 +70,8 @@ function pollPartition(ctx: BrokerContext, conn: Connection, topic: Topic, req: 
 
 export function pollMessages(ctx: BrokerContext, conn: Connection, body: Buffer): Outcome {
   const req = decodePollMessages(body);
-  const topic = ctx.catalog.topic(req.streamId, req.topicId);
+  const stream = ctx.catalog.stream(req.streamId);
+  const topic = ctx.catalog.topic(stream.id, req.topicId);
   const key = offsetKey(ctx, topic, req.consumer);
   const partition = pollPartition(ctx, conn, topic, req);
   if (partition === undefined) return { body: encodePollReplyHead({ partitionId: NO_ASSIGNED_PARTITION, currentOffset: 0n, count: 0 }) };
@@ -96,20 +97,21 @@ export function pollMessages(ctx: BrokerContext, conn: Connection, body: Buffer)
     }
   }
   const read = log.read(from, req.count, MAX_POLL_BYTES);
-  if (req.autoCommit && read.count > 0) ctx.catalog.storeOffset(topic, key, partition, from + read.count - 1);
+  if (req.autoCommit && read.count > 0) ctx.catalog.storeOffset(stream, topic, key, partition, from + read.count - 1);
   const head = encodePollReplyHead({ partitionId: partition, currentOffset: log.currentOffset, count: read.count });
   return { body: [head, ...read.pieces] };
 }
 
 export function storeConsumerOffset(ctx: BrokerContext, body: Buffer): Outcome {
   const req = decodeStoreConsumerOffset(body);
-  const topic = ctx.catalog.topic(req.streamId, req.topicId);
+  const stream = ctx.catalog.stream(req.streamId);
+  const topic = ctx.catalog.topic(stream.id, req.topicId);
   const partition = req.partitionId ?? 0;
   const log = partitionOf(topic, partition);
   if (req.offset >= BigInt(log.nextOffset)) {
     throw new BrokerError(Status.InvalidOffset, `Invalid offset: ${req.offset}; partition ${partition} holds offsets below ${log.nextOffset}`);
   }
-  ctx.catalog.storeOffset(topic, offsetKey(ctx, topic, req.consumer), partition, Number(req.offset));
+  ctx.catalog.storeOffset(stream, topic, offsetKey(ctx, topic, req.consumer), partition, Number(req.offset));
   return { body: resultOk() };
 }
 
@@ -126,11 +128,12 @@ export function getConsumerOffset(ctx: BrokerContext, body: Buffer): Outcome {
 
 export function deleteConsumerOffset(ctx: BrokerContext, body: Buffer): Outcome {
   const req = decodeDeleteConsumerOffset(body);
-  const topic = ctx.catalog.topic(req.streamId, req.topicId);
+  const stream = ctx.catalog.stream(req.streamId);
+  const topic = ctx.catalog.topic(stream.id, req.topicId);
   const partition = req.partitionId ?? 0;
   partitionOf(topic, partition);
   const key = offsetKey(ctx, topic, req.consumer);
-  if (!ctx.catalog.deleteOffset(topic, key, partition)) {
+  if (!ctx.catalog.deleteOffset(stream, topic, key, partition)) {
     throw new BrokerError(Status.ConsumerOffsetNotFound, `Consumer offset for consumer with ID: ${String(req.consumer.id)} was not found.`);
   }
   return { body: resultOk() };

@@ -155,9 +155,12 @@ class KitWorker {
     }
     let slowestMs = 0;
     let memoryBeforeBytes = 0;
+    const samples: number[] = [];
+    const every = Math.max(1, Math.floor(req.times / 10));
     const total = req.warmup + req.times;
     for (let i = 0; i < total; i++) {
       if (i === req.warmup) memoryBeforeBytes = this.#memory();
+      else if (i > req.warmup && (i - req.warmup) % every === 0) samples.push(this.#memory());
       const started = performance.now();
       try {
         this.#watch.call(req.call, call);
@@ -166,7 +169,8 @@ class KitWorker {
       }
       slowestMs = Math.max(slowestMs, performance.now() - started);
     }
-    const value: RepeatValue = { calls: total, memoryBeforeBytes, memoryAfterBytes: this.#memory(), slowestMs };
+    samples.push(this.#memory());
+    const value: RepeatValue = { calls: total, memoryBeforeBytes, memoryAfterBytes: this.#memory(), samples, slowestMs };
     return { type: 'ok', value, ms: slowestMs, memoryBytes: value.memoryAfterBytes };
   }
 }

@@ -2,22 +2,24 @@
 // header TLV (the rules Iggy applies at admission) and origin timestamps that can
 // only be microseconds since the Unix epoch.
 import { checkBatchShape, Field, INDEX_ENTRY_SIZE } from '../batch/flat-batch.js';
+import { headerEntries, validateUserHeaders } from '../iggy/codec/index.js';
 
-/** Why header bytes would be refused, or undefined when they are valid. */
+const MAX_KIND = 15;
+
+/**
+ * Why header bytes would be refused, or undefined when they are valid: Iggy's own
+ * structural rules (the codec's check), plus kinds within the 1..15 the contract names.
+ */
 export function headerProblem(bytes: Uint8Array): string | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
+  try {
+    validateUserHeaders(bytes, 'headers');
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
   let pair = 0;
-  while (at < bytes.length) {
-    for (const part of ['key', 'value'] as const) {
-      if (at + 5 > bytes.length) return `pair ${pair}: ${part} TLV truncated at byte ${at} (needs kind:u8 and length:u32)`;
-      const kind = view.getUint8(at);
-      const length = view.getUint32(at + 1, true);
-      if (kind < 1 || kind > 15) return `pair ${pair}: ${part} kind ${kind} at byte ${at} is outside 1..15`;
-      if (length < 1 || length > 255) return `pair ${pair}: ${part} length ${length} at byte ${at + 1} is outside 1..255`;
-      if (at + 5 + length > bytes.length) return `pair ${pair}: ${part} of ${length} bytes runs past the end of the headers (${bytes.length} bytes)`;
-      at += 5 + length;
-    }
+  for (const entry of headerEntries(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) {
+    if (entry.keyKind > MAX_KIND) return `headers: pair ${pair}: key kind ${entry.keyKind} is outside 1..${MAX_KIND}`;
+    if (entry.valueKind > MAX_KIND) return `headers: pair ${pair}: value kind ${entry.valueKind} is outside 1..${MAX_KIND}`;
     pair++;
   }
   return undefined;
@@ -44,7 +46,7 @@ export function pollProblems(index: Uint8Array, data: Uint8Array, nowMicros: big
     const hl = ix.readUInt32LE(base + Field.headersLength);
     if (hl > 0) {
       const problem = headerProblem(data.subarray(hs, hs + hl));
-      if (problem) problems.push(`message ${i}: user headers invalid: ${problem}`);
+      if (problem) problems.push(`message ${i}: ${problem}`);
     }
   }
   return problems;

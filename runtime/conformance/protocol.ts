@@ -36,6 +36,8 @@ export interface RepeatValue {
   calls: number;
   memoryBeforeBytes: number;
   memoryAfterBytes: number;
+  /** Memory after each tenth of the measured calls: shows a leak's steady climb versus a plateau. */
+  samples: number[];
   slowestMs: number;
 }
 

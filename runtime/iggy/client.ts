@@ -170,6 +170,7 @@ export class IggyClient {
   private clientId = randomClientId();
   private session: bigint | undefined;
   private requestCounter = 1n;
+  private registered = false;
 
   private readyWaiters: Waiter[] = [];
   private slotWaiters: Array<() => void> = [];
@@ -209,10 +210,17 @@ export class IggyClient {
     try {
       await this.establish();
     } catch (error) {
-      this.stateValue = 'failed';
-      this.failure = error as Error;
+      // close() during connect() leaves the client closed, not failed.
+      if (this.stateValue === 'connecting') {
+        this.stateValue = 'failed';
+        this.failure = error as Error;
+      }
       this.connection?.close().catch(() => {});
       throw error;
+    }
+    if (this.stateValue !== 'connecting') {
+      await this.connection?.close();
+      throw new IggyClosedError('the client was closed while connecting');
     }
     this.setReady();
     this.scheduleHeartbeat();
@@ -297,8 +305,10 @@ export class IggyClient {
     let request: bigint;
     let session: bigint;
     if (operation === Operation.Register) {
-      // A login starts a fresh session under a fresh client id, as the SDK's begin_register does.
-      this.clientId = randomClientId();
+      // As the SDK's begin_register: the first login keeps the client id (a ping before it used
+      // the same one), every later login starts a fresh session under a fresh client id.
+      if (this.registered) this.clientId = randomClientId();
+      this.registered = true;
       this.session = undefined;
       this.requestCounter = 1n;
       request = 0n;
@@ -342,23 +352,19 @@ export class IggyClient {
       throw IggyError.fromStatus(status, `${what}: the server evicted the session (reason ${eviction.reason})`);
     }
     if (command !== Command.Reply) {
-      const error = new IggyProtocolError(`${what}: the server answered with frame command ${command}; expected a reply (${Command.Reply})`);
-      void connection.close();
-      throw error;
+      throw this.broken(connection, new IggyProtocolError(`${what}: the server answered with frame command ${command}; expected a reply (${Command.Reply})`));
     }
     let header;
     try {
       header = decodeReplyHeader(frame);
     } catch (error) {
-      void connection.close();
-      throw new IggyProtocolError(`${what}: malformed reply header: ${(error as Error).message}`, { cause: error });
+      throw this.broken(connection, new IggyProtocolError(`${what}: malformed reply header: ${(error as Error).message}`, { cause: error }));
     }
     if (header.status !== 0) throw IggyError.fromStatus(header.status, what);
     if (header.operation !== operation && !(operation === Operation.CreateTopic && header.operation === Operation.CreateTopicWithAssignments)
       && !(operation === Operation.CreatePartitions && header.operation === Operation.CreatePartitionsWithAssignments)) {
       // The reply answers another request: the in-order pairing is broken, the connection is unusable.
-      void connection.close();
-      throw new IggyProtocolError(`${what} (code ${code}) got a reply for operation ${header.operation}; expected ${operation}`);
+      throw this.broken(connection, new IggyProtocolError(`${what} (code ${code}) got a reply for operation ${header.operation}; expected ${operation}`));
     }
     let outcome;
     try {
@@ -368,6 +374,12 @@ export class IggyClient {
     }
     if (outcome.status !== 0) throw IggyError.fromStatus(outcome.status, what);
     return outcome.payload;
+  }
+
+  /** Drops a connection whose replies cannot be trusted any more (the client then reconnects); returns `error`. */
+  private broken(connection: IggyConnection, error: IggyProtocolError): IggyProtocolError {
+    connection.abort(new IggyConnectionError(`connection dropped: ${error.message}`, { cause: error }));
+    return error;
   }
 
   /** Decodes a reply payload with a codec function; its WireError becomes an IggyProtocolError. */
@@ -635,20 +647,53 @@ export class IggyClient {
    * poll without `partitionId` goes to the partitions the server assigned to this member, in turn.
    */
   async pollMessages(stream: Identifier, topic: Identifier, poll: PollOptions, options?: RequestOptions): Promise<PolledMessages> {
-    const consumer = toConsumer(poll.consumer);
-    const what = `pollMessages(${stream}, ${topic}, ${describeConsumer(poll.consumer)}, partition ${poll.partitionId ?? 'assigned'})`;
-    if (consumer.kind === 'group' && poll.partitionId === undefined) return this.pollAssigned(stream, topic, consumer, poll, what, options);
-    return this.pollPartition(stream, topic, consumer, poll.partitionId, poll, what, options);
+    const strategy = poll.strategy ?? Polling.next();
+    return this.pollWith(stream, topic, poll, () => strategy, options);
   }
 
-  private async pollPartition(stream: Identifier, topic: Identifier, consumer: Consumer, partitionId: number | undefined, poll: PollOptions, what: string, options?: RequestOptions): Promise<PolledMessages> {
+  /**
+   * Messages as an async iterator: each step polls and yields a non-empty batch, waiting
+   * `idleMs` between empty polls. Pulling is the back-pressure; `return()` (leaving a
+   * `for await`) or `signal` ends it. Without auto-commit the position is kept here, per
+   * partition (the next poll asks for the offset after the last one yielded).
+   */
+  async *consume(stream: Identifier, topic: Identifier, consume: ConsumeOptions, options?: RequestOptions): AsyncGenerator<PolledMessages, void, undefined> {
+    const start = consume.start ?? Polling.next();
+    const positions = new Map<number, bigint>();
+    const strategyFor = (partition: number): PollingStrategy => {
+      const next = positions.get(partition);
+      return next === undefined || consume.autoCommit ? start : Polling.offset(next);
+    };
+    const idleMs = consume.idleMs ?? 100;
+    while (!consume.signal?.aborted) {
+      const polled = await this.pollWith(stream, topic, consume, strategyFor, options);
+      const count = polled.batch.count;
+      if (count === 0) {
+        await abortableSleep(idleMs, consume.signal);
+        continue;
+      }
+      const last = polled.batch.index.readBigUInt64LE((count - 1) * INDEX_ENTRY_SIZE + Field.offset);
+      positions.set(polled.partitionId, last + 1n);
+      yield polled;
+    }
+  }
+
+  private async pollWith(stream: Identifier, topic: Identifier, poll: PollOptions, strategyFor: (partition: number) => PollingStrategy, options?: RequestOptions): Promise<PolledMessages> {
+    const consumer = toConsumer(poll.consumer);
+    const what = `pollMessages(${stream}, ${topic}, ${describeConsumer(poll.consumer)}, partition ${poll.partitionId ?? 'assigned'})`;
+    if (consumer.kind === 'group' && poll.partitionId === undefined) return this.pollAssigned(stream, topic, consumer, poll, strategyFor, what, options);
+    // A plain consumer without a partition reads partition 0 on the server (as the SDK asks for it).
+    return this.pollPartition(stream, topic, consumer, poll.partitionId, strategyFor(poll.partitionId ?? 0), poll, what, options);
+  }
+
+  private async pollPartition(stream: Identifier, topic: Identifier, consumer: Consumer, partitionId: number | undefined, strategy: PollingStrategy, poll: PollOptions, what: string, options?: RequestOptions): Promise<PolledMessages> {
     const body = this.encode(what, () =>
-      encodePollMessages({ consumer, streamId: stream, topicId: topic, partitionId, strategy: poll.strategy ?? Polling.next(), count: poll.count, autoCommit: poll.autoCommit ?? false }),
+      encodePollMessages({ consumer, streamId: stream, topicId: topic, partitionId, strategy, count: poll.count, autoCommit: poll.autoCommit ?? false }),
     );
     return this.decode(what, await this.call(Code.PollMessages, [body], what, options), decodePollReply);
   }
 
-  private async pollAssigned(stream: Identifier, topic: Identifier, consumer: Consumer, poll: PollOptions, what: string, options?: RequestOptions): Promise<PolledMessages> {
+  private async pollAssigned(stream: Identifier, topic: Identifier, consumer: Consumer, poll: PollOptions, strategyFor: (partition: number) => PollingStrategy, what: string, options?: RequestOptions): Promise<PolledMessages> {
     const key = groupKey(stream, topic, consumer.id);
     for (let attempt = 0; attempt < 2; attempt++) {
       let assignment = this.assignments.get(key);
@@ -662,7 +707,7 @@ export class IggyClient {
       }
       const partitionId = assignment.partitions[assignment.cursor++ % assignment.partitions.length]!;
       try {
-        const polled = await this.pollPartition(stream, topic, consumer, partitionId, poll, what, options);
+        const polled = await this.pollPartition(stream, topic, consumer, partitionId, strategyFor(partitionId), poll, what, options);
         if (polled.batch.count === 0 && polled.partitionId === RESYNC_REQUIRED_PARTITION) {
           this.assignments.delete(key);
           continue;
@@ -804,6 +849,29 @@ export interface PollOptions {
   count: number;
   /** Store the offset of the last returned message on the server. Default false. */
   autoCommit?: boolean;
+}
+
+export interface ConsumeOptions extends Omit<PollOptions, 'strategy'> {
+  /** Where to begin on a partition not read yet by this iterator. Default `next`. */
+  start?: PollingStrategy;
+  /** Wait between empty polls. Default 100 ms. */
+  idleMs?: number;
+  /** Ends the iteration (checked between polls; an idle wait ends at once). */
+  signal?: AbortSignal;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no timer behind either way. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Partition id of an empty group poll when this member holds no partition (iggy_common NO_ASSIGNED_PARTITION). */

@@ -44,7 +44,8 @@ export class IggyConnection {
   private readonly options: ConnectionOptions;
   private socket: net.Socket | undefined;
   private readonly reader: FrameReader;
-  private readonly waiting: Pending[] = [];
+  /** Requests in write order; entries before `waitingHead` are answered (cleared). */
+  private waiting: Array<Pending | undefined> = [];
   private waitingHead = 0;
   private state: 'new' | 'opening' | 'open' | 'closed' = 'new';
   private closedPromise: Promise<void> | undefined;
@@ -88,21 +89,33 @@ export class IggyConnection {
           this.options.connectTimeoutMs ?? 10_000,
         );
         const ready = this.options.tls ? 'secureConnect' : 'connect';
-        socket.once(ready, () => {
-          clearTimeout(timer);
-          socket.off('error', onError);
-          resolve();
-        });
         const onError = (error: Error): void => {
           clearTimeout(timer);
           reject(new IggyConnectionError(`cannot connect to ${where}: ${error.message}; check the address and that the server is up`, { cause: error }));
         };
+        // close() while connecting destroys the socket: 'close' without 'error'.
+        const onClose = (): void => {
+          clearTimeout(timer);
+          reject(new IggyClosedError(`the connection to ${where} was closed while connecting`));
+        };
+        socket.once(ready, () => {
+          clearTimeout(timer);
+          socket.off('error', onError);
+          socket.off('close', onClose);
+          resolve();
+        });
         socket.once('error', onError);
+        socket.once('close', onClose);
       });
     } catch (error) {
       this.state = 'closed';
       socket.destroy();
       throw error;
+    }
+    if (this.state !== 'opening') {
+      // close() was called the moment the socket connected.
+      socket.destroy();
+      throw new IggyClosedError(`the connection to ${where} was closed while connecting`);
     }
     this.state = 'open';
     socket.setKeepAlive(true, 10_000);
@@ -145,6 +158,11 @@ export class IggyConnection {
       this.state = 'closed';
       return;
     }
+    if (this.state === 'opening') {
+      this.state = 'closed';
+      this.socket?.destroy();
+      return;
+    }
     const socket = this.socket;
     if (this.state !== 'closed') {
       this.state = 'closed';
@@ -158,6 +176,14 @@ export class IggyConnection {
     } else {
       await this.closedPromise;
     }
+  }
+
+  /**
+   * Drops the connection because of `error` (e.g. a reply the owner found inconsistent): every
+   * request still waiting fails with it and the owner hears of the loss, as for a lost socket.
+   */
+  abort(error: IggyConnectionError): void {
+    this.fail(error);
   }
 
   private onData(chunk: Buffer): void {
@@ -174,8 +200,11 @@ export class IggyConnection {
         this.fail(new IggyConnectionError('the server sent a reply nobody asked for; the connection was dropped'));
         return;
       }
-      this.waiting[this.waitingHead++] = undefined as unknown as Pending;
-      if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting[this.waitingHead++] = undefined;
+      if (this.waitingHead === this.waiting.length) {
+        this.waiting = [];
+        this.waitingHead = 0;
+      } else if (this.waitingHead > 1024) {
         this.waiting.splice(0, this.waitingHead);
         this.waitingHead = 0;
       }
@@ -196,8 +225,8 @@ export class IggyConnection {
   }
 
   private rejectAll(error: Error): void {
-    const pending = this.waiting.splice(this.waitingHead);
-    this.waiting.length = 0;
+    const pending = this.waiting.slice(this.waitingHead) as Pending[];
+    this.waiting = [];
     this.waitingHead = 0;
     for (const p of pending) {
       if (p.timer) clearTimeout(p.timer);

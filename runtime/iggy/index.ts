@@ -4,6 +4,7 @@ export {
   IggyClient,
   NO_ASSIGNED_PARTITION,
   type ClientState,
+  type ConsumeOptions,
   type ConsumerArg,
   type CreateTopicOptions,
   type Credentials,

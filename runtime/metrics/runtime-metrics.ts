@@ -100,7 +100,7 @@ export function createRuntimeMetrics(source: MetricsSource): RuntimeMetrics {
     collect() {
       this.reset();
       for (const s of connectors('sink')) {
-        for (const [where, lag] of Object.entries(s.stats.lag ?? {})) {
+        for (const [where, lag] of Object.entries(s.stats.lag)) {
           const [stream = '', topic = '', partition = ''] = splitPartitionKey(where);
           this.set({ ...connectorLabels(s), stream, topic, partition }, lag);
         }

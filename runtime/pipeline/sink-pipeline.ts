@@ -33,6 +33,7 @@ export async function runSinkPipeline(options: SinkPipelineOptions): Promise<voi
   const component = await loadComponent(config.path, {
     kind: 'sink',
     grants: config.permissions,
+    memoryLimitBytes: config.limits.memoryLimitBytes,
     logger,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });
@@ -50,6 +51,7 @@ export async function runSinkPipeline(options: SinkPipelineOptions): Promise<voi
   const loopsAbort = new AbortController();
   const stopAll = (): void => loopsAbort.abort();
   options.signal.addEventListener('abort', stopAll, { once: true });
+  if (options.signal.aborted) stopAll(); // stopped while the guest was loading
   let healthy = true;
   try {
     options.onRunning();

@@ -56,6 +56,7 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
   const component = await loadComponent(config.path, {
     kind: 'source',
     grants: config.permissions,
+    memoryLimitBytes: config.limits.memoryLimitBytes,
     logger,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  crateSource, ensureCargoTool, hashInputs, isFresh, listFiles, log, probe, root, run, sizeText, snakeName, toolEnv, witDir, writeStamp,
+  crateSource, ensureCargoTool, hashInputs, isFresh, listFiles, log, probe, root, run, sizeText, snakeName, toolEnv, witDir, markBuilt,
 } from './toolchain.mjs';
 
 const guestsDir = join(root, 'guest-examples', 'go');
@@ -68,7 +68,7 @@ async function buildOne(guest, tools, hash) {
   await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: work, env });
   await run(tools.wasmTools, ['component', 'embed', witDir, '--world', guest.world, 'core.wasm', '-o', 'embedded.wasm'], { cwd: work });
   await run(tools.wasmTools, ['component', 'new', 'embedded.wasm', '--adapt', `wasi_snapshot_preview1=${tools.adapter}`, '-o', output], { cwd: work });
-  await writeStamp(output, hash);
+  await markBuilt(output, hash);
   log(`built ${relative(root, output)} (${sizeText((await stat(output)).size)})`);
 }
 

@@ -2,14 +2,15 @@
 // componentize-js. Incremental: a guest is skipped when the hash of its sources,
 // the SDK and wit/ matches the stamp beside its .wasm. Also exports the pieces the
 // fixture builder reuses.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashInputs as hashFiles, isFresh, listFiles, markBuilt, root, snakeName } from './toolchain.mjs';
 
-export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { root, snakeName };
+
 const jsGuests = join(root, 'guest-examples', 'js');
 export const sdkDir = join(jsGuests, 'sdk');
 const witDir = join(root, 'wit');
@@ -22,28 +23,13 @@ export const ENTRIES = [
   { file: 'source.js', world: 'source-connector' },
 ];
 
-export const snakeName = (kebab) => kebab.replaceAll('-', '_');
 
-/** Files (sorted, recursive) whose contents decide whether a guest must be rebuilt. */
-async function listFiles(dir, filter) {
-  const out = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const full = join(entry.parentPath ?? entry.path, entry.name);
-    if (entry.isFile() && filter(full)) out.push(full);
-  }
-  return out.sort();
-}
-
+/** Hash of every file with one of `ext` under each of `dirs`, plus the componentize-js version. */
 export async function hashInputs(dirs) {
-  const hash = createHash('sha256');
   const pkg = JSON.parse(await readFile(join(root, 'node_modules', '@bytecodealliance', 'componentize-js', 'package.json'), 'utf8'));
-  hash.update(`componentize-js ${pkg.version}\0`);
-  for (const { dir, ext } of dirs) {
-    for (const file of await listFiles(dir, (f) => ext.some((e) => f.endsWith(e)))) {
-      hash.update(relative(root, file)).update('\0').update(await readFile(file)).update('\0');
-    }
-  }
-  return hash.digest('hex');
+  const files = [];
+  for (const { dir, ext } of dirs) files.push(...(await listFiles(dir, (f) => ext.some((e) => f.endsWith(e)))));
+  return hashFiles(files, [`componentize-js ${pkg.version}`]);
 }
 
 /**
@@ -96,15 +82,12 @@ export async function componentizeFile({ sourcePath, witPath, worldName }) {
  */
 export async function buildGuestFolder({ dir, entry, world, hashDirs, witPath, force, log = console.log }) {
   const output = join(dir, `${snakeName(basename(dir))}.wasm`);
-  const stampPath = `${output}.stamp`;
   const hash = await hashInputs(hashDirs);
-  if (!force && existsSync(output) && existsSync(stampPath) && (await readFile(stampPath, 'utf8')).trim() === hash) {
-    return 'fresh';
-  }
+  if (!force && (await isFresh(output, hash))) return 'fresh';
   const started = Date.now();
   const component = await componentizeFile({ sourcePath: join(dir, entry), witPath, worldName: world });
   await writeFile(output, component);
-  await writeFile(stampPath, `${hash}\n`);
+  await markBuilt(output, hash);
   log(`  built ${relative(root, output)} (${(component.length / 1e6).toFixed(1)} MB, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return 'built';
 }

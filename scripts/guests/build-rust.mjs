@@ -7,10 +7,12 @@ import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureRustTarget, hashInputs, isFresh, listFiles, log, probe, root, run, sizeText, snakeName, witDir, writeStamp } from './toolchain.mjs';
+import { cacheRoot, ensureRustTarget, hashInputs, isFresh, listFiles, log, markBuilt, probe, root, run, sizeText, snakeName, toolEnv, witDir } from './toolchain.mjs';
 
 const TARGET = 'wasm32-wasip2';
 const workspace = join(root, 'guest-examples', 'rust');
+/** Outside the work tree, so dependencies compiled once serve every clone. */
+const targetDir = join(cacheRoot, 'cargo', 'guests');
 
 /** Workspace members that build a component (a cdylib), by folder name. */
 async function guestFolders() {
@@ -27,7 +29,6 @@ export async function build({ force = false } = {}) {
   if (rustc === undefined) throw new Error('rustc not found: install Rust with rustup (https://rustup.rs) first');
   const shared = [
     join(workspace, 'Cargo.toml'),
-    join(workspace, 'Cargo.lock'),
     ...(await listFiles(join(workspace, 'sdk'), (f) => f.endsWith('.rs') || f.endsWith('.toml'))),
     ...(await listFiles(witDir, (f) => f.endsWith('.wit'))),
   ].filter(existsSync);
@@ -48,11 +49,11 @@ export async function build({ force = false } = {}) {
   await ensureRustTarget(TARGET);
   // One cargo invocation for all stale guests: shared dependencies build once.
   const started = Date.now();
-  await run('cargo', ['build', '--release', '--locked', '--target', TARGET, ...stale.flatMap((g) => ['-p', g.name])], { cwd: workspace });
+  await run('cargo', ['build', '--release', '--target', TARGET, ...stale.flatMap((g) => ['-p', g.name])], { cwd: workspace, env: toolEnv({ CARGO_TARGET_DIR: targetDir }) });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   for (const { name, output, hash } of stale) {
-    await copyFile(join(workspace, 'target', TARGET, 'release', `${snakeName(name)}.wasm`), output);
-    await writeStamp(output, hash);
+    await copyFile(join(targetDir, TARGET, 'release', `${snakeName(name)}.wasm`), output);
+    await markBuilt(output, hash);
     log(`built ${relative(root, output)} (${sizeText((await stat(output)).size)})`);
   }
   log(`cargo build of ${stale.length} rust guest(s) took ${seconds} s`);

@@ -1,12 +1,12 @@
-// Shared helpers of the Rust and Go guest builders: run a tool and show it,
+// Shared helpers of the guest builders: run a tool and show it,
 // install a missing toolchain piece (rustup target, cargo tool, crate source),
 // and the input hashes and stamps that make builds incremental.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -123,12 +123,32 @@ export async function hashInputs(files, labels = []) {
   return hash.digest('hex');
 }
 
-/** True when `output` exists and its `.stamp` holds `hash`. */
+/**
+ * Built components are also kept by input hash in a cache outside the work tree
+ * (IGGY_CONNECTORS_CACHE, default ~/.cache/iggy-connectors), so a fresh clone of the
+ * same sources, as CI makes, reuses them instead of rebuilding.
+ */
+export const cacheRoot = process.env.IGGY_CONNECTORS_CACHE ?? join(homedir(), '.cache', 'iggy-connectors');
+const cachedArtifact = (output, hash) => join(cacheRoot, 'guests', `${hash}-${basename(output)}`);
+
+/** True when `output` is up to date: its `.stamp` holds `hash`, or the cache had it (then it is restored). */
 export async function isFresh(output, hash) {
   const stamp = `${output}.stamp`;
-  return existsSync(output) && existsSync(stamp) && (await readFile(stamp, 'utf8')).trim() === hash;
+  if (existsSync(output) && existsSync(stamp) && (await readFile(stamp, 'utf8')).trim() === hash) return true;
+  const cached = cachedArtifact(output, hash);
+  if (!existsSync(cached)) return false;
+  await copyFile(cached, output);
+  await writeFile(stamp, `${hash}\n`);
+  return true;
 }
 
-export const writeStamp = (output, hash) => writeFile(`${output}.stamp`, `${hash}\n`);
+/** Records a fresh build: the stamp beside `output` and a copy in the cache. */
+export async function markBuilt(output, hash) {
+  await writeFile(`${output}.stamp`, `${hash}\n`);
+  await mkdir(join(cacheRoot, 'guests'), { recursive: true });
+  const cached = cachedArtifact(output, hash);
+  await copyFile(output, `${cached}.tmp`);
+  await rename(`${cached}.tmp`, cached);
+}
 
 export const sizeText = (bytes) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`);

@@ -3,7 +3,7 @@
 // restarts a connector (the restart count goes up).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -32,12 +32,21 @@ async function waitForCell(page: Page, connector: string, field: string, ok: (va
 }
 
 test('status page: asks for the key, shows connectors live, restarts one on click', async (t) => {
+  await access(CHROMIUM).catch(() => {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; CI does it through CI_DEBIAN_PACKAGES in .ci/run)`);
+  });
   const rt = await startRuntimeFixture({ total: 20_000, perPoll: 20, pollInterval: '20ms', apiKey: KEY });
-  t.after(() => rt.close());
   const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
-  t.after(() => rm(profile, { recursive: true, force: true }));
-  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
-  t.after(() => browser.close());
+  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS }).catch(async (error: unknown) => {
+    await rt.close();
+    throw error;
+  });
+  t.after(async () => {
+    // The browser first: it writes into its profile until it is closed.
+    await browser.close();
+    await rm(profile, { recursive: true, force: true });
+    await rt.close();
+  });
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -9,7 +9,7 @@ import { startDevBroker } from '../../runtime/broker/index.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 import { messageAt, payloadOf } from '../../runtime/batch/flat-batch.js';
 import {
-  Code, Polling, decodeGroups, decodePollReply, decodeSendReply, decodeStreams, decodeTopicDetails, encodeCreateConsumerGroup, encodeCreateStream,
+  Code, Polling, decodeConsumerOffsetInfo, decodeGroups, encodeGetConsumerOffset, decodePollReply, decodeSendReply, decodeStreams, decodeTopicDetails, encodeCreateConsumerGroup, encodeCreateStream,
   encodeCreateTopic, encodeGroupsOfTopic, encodePollMessages, encodeSendMessages, encodeStoreConsumerOffset, encodeTopicRef,
 } from '../../runtime/iggy/codec/index.js';
 import { WireClient } from './wire-client.js';
@@ -29,19 +29,28 @@ test('data survives a restart, including a torn write at the end of a partition 
     const a = await c.request(Code.SendMessages, encodeSendMessages({ streamId: 'keep', topicId: 'events', partitioning: { kind: 'partition', id: 1 }, messages: batch.map((p, i) => ({ id: BigInt(i + 1), payload: Buffer.from(p) })) }));
     assert.equal(a.status, 0);
   }
-  await c.request(Code.StoreConsumerOffset, encodeStoreConsumerOffset({ consumer: { kind: 'consumer', id: 9 }, streamId: 'keep', topicId: 'events', partitionId: 1, offset: 0n }));
+  const store = (id: number, offset: bigint) => c.request(Code.StoreConsumerOffset, encodeStoreConsumerOffset({ consumer: { kind: 'consumer', id }, streamId: 'keep', topicId: 'events', partitionId: 1, offset }));
+  // Offsets stored before and after a metadata change (which folds the offsets log into metadata.json).
+  await store(9, 2n);
+  await store(8, 1n);
+  await c.request(Code.CreateStream, encodeCreateStream({ name: 'later' }));
+  await store(9, 0n);
   await c.close();
   await broker.close();
 
   // A crash in the middle of an append leaves a partial record; the restart must cut it off.
   const file = readdirSync(join(dataDir, 'partitions')).find((f) => f.endsWith('-p1.log'))!;
   appendFileSync(join(dataDir, 'partitions', file), Buffer.alloc(100, 7));
+  appendFileSync(join(dataDir, 'offsets.log'), '{"s":0,"t":0,"k":"c:num');
 
   broker = await startDevBroker({ host: '127.0.0.1', port: 0, dataDir, logger });
   t.after(() => broker.close());
   c = await WireClient.connect(broker.port);
   await c.login();
-  assert.deepEqual(decodeStreams((await c.request(Code.GetStreams)).payload).map((s) => [s.id, s.name]), [[0, 'keep']]);
+  assert.deepEqual(decodeStreams((await c.request(Code.GetStreams)).payload).map((s) => [s.id, s.name]), [[0, 'keep'], [1, 'later']]);
+  const offsetOf = async (id: number) => decodeConsumerOffsetInfo((await c.request(Code.GetConsumerOffset, encodeGetConsumerOffset({ consumer: { kind: 'consumer', id }, streamId: 'keep', topicId: 'events', partitionId: 1 }))).payload)?.storedOffset;
+  assert.equal(await offsetOf(8), 1n, 'an offset stored before the snapshot');
+  assert.equal(await offsetOf(9), 0n, 'the latest of several stores, logged after the snapshot');
   const topic = decodeTopicDetails((await c.request(Code.GetTopic, encodeTopicRef('keep', 'events'))).payload);
   assert.deepEqual(topic.partitions.map((p) => p.messagesCount), [0n, 3n]);
   assert.deepEqual(decodeGroups((await c.request(Code.GetConsumerGroups, encodeGroupsOfTopic('keep', 'events'))).payload).map((g) => g.name), ['readers']);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, guestPath } from '../helpers/paths.js';
@@ -60,7 +60,7 @@ test('a TOML config and a --dir grant let the file sink pass', async () => {
     const config = join(dir, 'sink.toml');
     await writeFile(config, 'path = "/granted/out.txt"\n');
     const granted = join(dir, 'granted');
-    await (await import('node:fs/promises')).mkdir(granted);
+    await mkdir(granted);
     const run = await cli([guestPath('rust', 'file-sink'), '--config', config, '--dir', `${granted}=/granted`, '--kind', 'sink']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /15 passed, 0 failed, 0 skipped/);

@@ -16,7 +16,7 @@ import {
   resultOk,
   type RequestHeader,
 } from '../../runtime/iggy/codec/index.js';
-import { IggyClient, IggyClosedError, IggyConnectionError, IggyError, IggyTimeoutError } from '../../runtime/iggy/index.js';
+import { IggyClient, IggyClosedError, IggyConnectionError, IggyError, IggyProtocolError, IggyTimeoutError } from '../../runtime/iggy/index.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 
 interface ScriptedRequest {
@@ -398,6 +398,93 @@ test('a heartbeat without answer finds the dead connection, which is replaced', 
     await waitFor(() => c.state === 'reconnecting', 'the unanswered heartbeat to drop the connection');
     deaf = false;
     await waitFor(() => c.state === 'ready' && server.connections >= 2, 'the reconnect');
+    await c.ping();
+  } finally {
+    await c.close();
+    await server.close();
+  }
+});
+
+test('close() while the connection is still opening (a TLS handshake that never ends) ends connect() at once', async () => {
+  const silent = net.createServer(() => {}); // accepts TCP, never speaks TLS
+  const sockets = new Set<net.Socket>();
+  silent.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const port = (silent.address() as net.AddressInfo).port;
+  const c = client(port, { tls: { servername: 'iggy.test' }, connectTimeoutMs: 30_000 });
+  try {
+    const connecting = c.connect().then(() => undefined, (e: unknown) => e);
+    await waitFor(() => sockets.size === 1, 'the TCP connection');
+    const started = Date.now();
+    await c.close();
+    const error = await connecting;
+    assert.ok(error instanceof IggyClosedError, `got ${String(error)}`);
+    assert.ok(Date.now() - started < 1_000, 'connect() must end with close(), not with its timeout');
+    assert.equal(c.state, 'closed');
+  } finally {
+    await c.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
+test('a connect timeout rejects with IggyTimeoutError', async () => {
+  const silent = net.createServer(() => {});
+  const sockets = new Set<net.Socket>();
+  silent.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+  const port = (silent.address() as net.AddressInfo).port;
+  const c = client(port, { tls: { servername: 'iggy.test' }, connectTimeoutMs: 150 });
+  try {
+    await assert.rejects(c.connect(), (e: unknown) => e instanceof IggyTimeoutError && /150 ms/.test(e.message));
+  } finally {
+    await c.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
+test('a ping before login goes with session 0, and the first login keeps that client id (as the SDK does)', async () => {
+  const server = await startScriptedServer((req) => replyTo(req.header));
+  const c = client(server.port);
+  try {
+    await c.connect();
+    await c.ping();
+    await c.login('iggy', 'iggy');
+    await c.ping();
+    await c.login('iggy', 'iggy');
+    const [ping1, login1, ping2, login2] = server.requests.map((r) => r.header);
+    assert.equal(ping1!.session, 0n);
+    assert.equal(ping1!.request, 1n);
+    assert.equal(login1!.client, ping1!.client, 'the first login keeps the client id');
+    assert.equal(ping2!.session, 1n);
+    assert.notEqual(login2!.client, login1!.client, 'a later login mints a fresh client id');
+  } finally {
+    await c.close();
+    await server.close();
+  }
+});
+
+test('a reply for another operation, or a frame that is not a reply, fails the request as a protocol error and the client reconnects', async () => {
+  let mode: 'wrong-operation' | 'not-a-reply' | 'ok' = 'wrong-operation';
+  const server = await startScriptedServer((req) => {
+    if (mode === 'wrong-operation') return encodeReply({ client: req.header.client, request: req.header.request, operation: Operation.CreateStream }, resultOk());
+    if (mode === 'not-a-reply') {
+      const frame = replyTo(req.header);
+      frame[60] = 5; // Request
+      return frame;
+    }
+    return replyTo(req.header);
+  });
+  const c = client(server.port);
+  try {
+    await c.connect();
+    await assert.rejects(c.ping(), (e: unknown) => e instanceof IggyProtocolError && /operation 128/.test(e.message));
+    await waitFor(() => c.state === 'ready' && server.connections === 2, 'the reconnect after a wrong operation');
+    mode = 'not-a-reply';
+    await assert.rejects(c.ping(), (e: unknown) => e instanceof IggyProtocolError && /frame command 5/.test(e.message));
+    await waitFor(() => c.state === 'ready' && server.connections === 3, 'the reconnect after a non-reply frame');
+    mode = 'ok';
     await c.ping();
   } finally {
     await c.close();

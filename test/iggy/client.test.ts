@@ -243,3 +243,40 @@ test('logout ends the session: writes are refused until the next login', async (
 test('names the codec cannot encode are refused before anything is sent', async () => {
   await assert.rejects(client.createStream('x'.repeat(256)), (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'IGGY_ARGUMENT');
 });
+
+test('consume(): an async iterator that yields every message once, keeps its position without committing, and stops on break or abort', async () => {
+  await client.createStream('iter');
+  await client.createTopic('iter', 't', { partitions: 2 });
+  await client.sendMessages('iter', 't', { kind: 'partition', id: 0 }, inputs(0, 25));
+  await client.sendMessages('iter', 't', { kind: 'partition', id: 1 }, inputs(25, 7));
+
+  const seen: bigint[] = [];
+  for await (const polled of client.consume('iter', 't', { consumer: 'iterating', partitionId: 0, count: 10, idleMs: 10 })) {
+    for (let i = 0; i < polled.batch.count; i++) seen.push(messageAt(polled.batch, i).offset);
+    if (seen.length >= 25) break;
+  }
+  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => BigInt(i)));
+  assert.equal(await client.getConsumerOffset('iter', 't', 'iterating', 0), undefined, 'nothing was committed');
+
+  await client.createConsumerGroup('iter', 't', 'iter-group');
+  await client.joinConsumerGroup('iter', 't', 'iter-group');
+  const ids = new Set<bigint>();
+  for await (const polled of client.consume('iter', 't', { consumer: { kind: 'group', id: 'iter-group' }, count: 4, idleMs: 10, start: Polling.first() })) {
+    for (let i = 0; i < polled.batch.count; i++) ids.add(messageAt(polled.batch, i).id);
+    if (ids.size >= 32) break;
+  }
+  assert.equal(ids.size, 32, 'every message of both partitions, none twice');
+  await client.leaveConsumerGroup('iter', 't', 'iter-group');
+
+  const controller = new AbortController();
+  let batches = 0;
+  const waiting = (async () => {
+    for await (const _ of client.consume('iter', 't', { consumer: 'idle', partitionId: 0, count: 100, idleMs: 60_000, start: Polling.offset(1_000), signal: controller.signal })) batches++;
+  })();
+  await new Promise((r) => setTimeout(r, 50));
+  const started = Date.now();
+  controller.abort();
+  await waiting;
+  assert.ok(Date.now() - started < 1_000, 'an aborted iterator ends without waiting out its idle time');
+  assert.equal(batches, 0);
+});

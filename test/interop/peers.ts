@@ -82,16 +82,17 @@ const CLI_VERSION = '0.14.0';
 
 /**
  * The official CLI, iggy-cli 0.14.0: from PATH or ~/.cargo/bin when that is the right version,
- * else installed into test/interop/target/cli with cargo (several minutes, once).
+ * else installed with cargo into the build cache outside the work tree (several minutes, once per machine).
  */
 export function cliBinary(): string {
-  const candidates = [join(homedir(), '.cargo/bin/iggy'), join(repoRoot, 'test/interop/target/cli/bin/iggy')];
+  const cacheRoot = process.env.IGGY_CONNECTORS_CACHE ?? join(homedir(), '.cache', 'iggy-connectors');
+  const candidates = [join(homedir(), '.cargo/bin/iggy'), join(cacheRoot, 'iggy-cli', 'bin', 'iggy')];
   for (const path of candidates) {
     if (!existsSync(path)) continue;
     const version = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
     if (version.includes(CLI_VERSION)) return path;
   }
-  const root = resolve(repoRoot, 'test/interop/target/cli');
+  const root = join(cacheRoot, 'iggy-cli');
   execFileSync('cargo', ['install', 'iggy-cli', '--version', CLI_VERSION, '--locked', '--root', root], { stdio: ['ignore', 'inherit', 'inherit'] });
   return join(root, 'bin/iggy');
 }

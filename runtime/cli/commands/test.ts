@@ -45,7 +45,8 @@ Options:
   --dir <host-dir>[=<guest-path>]
                             grant the guest a writable directory (repeatable), e.g. for a file sink
   --memory-growth-limit <size>
-                            allowed linear memory growth over 1,000 calls (default: 8MiB)
+                            linear memory growth allowed over the last 500 of the
+                            1,000 measured calls (default: 8MiB)
 
 Exit code 0 when every case passed or was skipped, 1 when any case failed.`,
   async run(args) {

@@ -62,8 +62,9 @@ export async function analyseProfile(path, top = 15) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
   const deltas = profile.timeDeltas;
-  // Steady state starts at the first sample inside the batch codec (messages flowing):
-  // loading modules and compiling the guest before it are start-up, reported apart.
+  // Steady state runs from the first to the last sample inside the batch codec (messages
+  // flowing): loading and compiling the guest before it is start-up, reported apart, and the
+  // idle polling and shutdown after it are left out.
   const parentOf = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
   const inCodec = (id) => {
@@ -71,10 +72,11 @@ export async function analyseProfile(path, top = 15) {
     return false;
   };
   let from = profile.samples.findIndex(inCodec);
-  if (from < 0) from = 0;
+  let to = profile.samples.findLastIndex(inCodec);
+  if (from < 0) [from, to] = [0, profile.samples.length - 1];
   let startupUs = 0;
   for (let i = 1; i <= from; i++) startupUs += deltas[i] ?? 0;
-  for (let i = from; i < profile.samples.length; i++) {
+  for (let i = from; i <= to; i++) {
     const dt = deltas[i + 1] ?? 0;
     selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + dt);
   }
