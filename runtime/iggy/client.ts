@@ -69,6 +69,7 @@ import {
   type TopicOptions,
 } from './codec/index.js';
 import { IggyConnection, type TlsOptions } from './connection.js';
+import { backoffDelay, sleep } from '../timing/backoff.js';
 import { IggyArgumentError, IggyClosedError, IggyConnectionError, IggyError, IggyProtocolError, IggyTimeoutError } from './errors.js';
 
 export type Credentials = { username: string; password: string } | { token: string };
@@ -520,7 +521,7 @@ export class IggyClient {
     const max = this.options.reconnect?.maxDelayMs ?? 5_000;
     const maxAttempts = this.options.reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY;
     for (let attempt = 1; ; attempt++) {
-      const delay = Math.min(max, initial * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt - 1, initial, max);
       // Jitter keeps many clients from reconnecting in lock step after a broker restart.
       await new Promise<void>((resolve) => {
         this.wakeReconnect = resolve;
@@ -669,7 +670,7 @@ export class IggyClient {
       const polled = await this.pollWith(stream, topic, consume, strategyFor, options);
       const count = polled.batch.count;
       if (count === 0) {
-        await abortableSleep(idleMs, consume.signal);
+        await sleep(idleMs, consume.signal);
         continue;
       }
       const last = polled.batch.index.readBigUInt64LE((count - 1) * INDEX_ENTRY_SIZE + Field.offset);
@@ -858,20 +859,6 @@ export interface ConsumeOptions extends Omit<PollOptions, 'strategy'> {
   idleMs?: number;
   /** Ends the iteration (checked between polls; an idle wait ends at once). */
   signal?: AbortSignal;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no timer behind either way. */
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Partition id of an empty group poll when this member holds no partition (iggy_common NO_ASSIGNED_PARTITION). */

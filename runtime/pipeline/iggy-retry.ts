@@ -2,7 +2,7 @@
 // again by itself; the pipeline waits with capped backoff and tries the same call.
 import type { Logger } from 'pino';
 import { isRetryable } from '../iggy/errors.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '../timing/backoff.js';
 
 export interface RetryOptions {
   /** Stop retrying (resolve undefined) once this aborts; undefined = retry regardless of shutdown. */

@@ -10,7 +10,7 @@ import { checkSchema } from './schema/index.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
 import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
 import { GuestWatch } from './guest-watch.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '../timing/backoff.js';
 import { ConnectorStoppedError } from './failure.js';
 import { sendToDeadLetter } from './dead-letter.js';
 import type { ConsumerRef, PipelineIggy, PolledBatch } from './iggy-port.js';

@@ -11,7 +11,7 @@ import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
 import { checkSchema } from './schema/index.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
 import { GuestWatch } from './guest-watch.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '../timing/backoff.js';
 import { ConnectorStoppedError } from './failure.js';
 import { sendToDeadLetter } from './dead-letter.js';
 import { toSendPartitioning, type PipelineIggy, type SendPartitioning } from './iggy-port.js';

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
+import { backoffDelay } from '../timing/backoff.js';
 import {
   addStats,
   Control,
@@ -241,7 +242,7 @@ export class Supervisor {
       handle.logger.error({ err: failure.error, restarts: handle.restarts }, `connector failed ${handle.consecutiveFailures} times in a row (restart.max_restarts = ${policy.maxRestarts}); giving up`);
       return;
     }
-    const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** handle.consecutiveFailures);
+    const delay = backoffDelay(handle.consecutiveFailures, policy.initialDelayMs, policy.maxDelayMs);
     handle.consecutiveFailures += 1;
     this.#count(handle, cause);
     handle.setState('restarting');

@@ -1,4 +1,5 @@
-// Capped exponential backoff and an abortable sleep, shared by retries and restarts.
+// Capped exponential backoff and an abortable sleep: shared by the Iggy client's
+// reconnects, the pipelines' retries and the supervisor's restarts.
 
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
   return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
