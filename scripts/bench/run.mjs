@@ -4,14 +4,17 @@
 // bench/results.md and bench/throughput.svg. Not a test: nothing here asserts.
 // Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile
 //          --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
+//          --report-only (re-render bench/results.md and the chart from bench/results.json)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { root } from './lib/children.mjs';
-import { GUESTS } from './lib/configs.mjs';
+
+// Modules that load dist/ are imported only after the build below.
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const SUITES = ['boundary', 'sink', 'source', 'latency', 'profile'];
 const { values } = parseArgs({
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
     'keep-profiles': { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
@@ -36,9 +40,36 @@ const options = {
   profileCount: Number(values['profile-count'] ?? (quick ? 200_000 : 1_000_000)),
   only: values.only ? values.only.split(',') : SUITES,
 };
-for (const s of options.only) if (!SUITES.includes(s)) throw new Error(`--only: unknown suite "${s}", expected some of ${SUITES.join(',')}`);
+const unknown = options.only.filter((s) => !SUITES.includes(s));
+if (unknown.length > 0) {
+  console.error(`--only: unknown suite(s) ${unknown.join(', ')}; expected some of ${SUITES.join(',')}`);
+  process.exit(2);
+}
 
 const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const outDir = join(root, 'bench');
+
+/** Writes the three outputs from a results object and prints the targets. */
+async function writeOutputs(results) {
+  const { renderMarkdown, renderSvg, checkTargets } = await import('./lib/report.mjs');
+  results.targets = checkTargets(results);
+  await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(outDir, 'results.md'), renderMarkdown(results));
+  if (results.boundary) await writeFile(join(outDir, 'throughput.svg'), renderSvg(results.boundary));
+  log(`wrote bench/results.json, bench/results.md${results.boundary ? ', bench/throughput.svg' : ''}`);
+  for (const t of results.targets) log(`${t.ok ? 'met    ' : 'NOT met'} ${t.what}: ${t.measured} (target ${t.target})${t.context ? `; ${t.context}` : ''}`);
+}
+
+if (values['report-only']) {
+  const results = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8'));
+  // Kept profiles are ranked again, so a change to the analysis shows without a new run.
+  const { analyseProfile } = await import('./lib/cpuprofile.mjs');
+  for (const p of results.profiles ?? []) {
+    for (const [i, t] of p.threads.entries()) if (t.file && existsSync(t.file)) p.threads[i] = { thread: t.thread, file: t.file, ...(await analyseProfile(t.file)) };
+  }
+  await writeOutputs(results);
+  process.exit(0);
+}
 
 function build() {
   log('build: npx tsc -p tsconfig.json');
@@ -47,12 +78,21 @@ function build() {
   if (tsc.status !== 0) log(`build: tsc reported errors (continuing, dist/ was emitted):\n${tsc.stdout.split('\n').slice(0, 10).join('\n')}`);
   log('build: node scripts/build-guests.mjs --only=js,rust');
   const guests = spawnSync(process.execPath, [join(root, 'scripts/build-guests.mjs'), '--only=js,rust'], { cwd: root, stdio: 'inherit' });
-  if (guests.status !== 0) throw new Error('building the guests failed: run `node scripts/build-guests.mjs --only=js,rust` and fix what it reports');
+  if (guests.status !== 0) {
+    console.error('building the guests failed: run `node scripts/build-guests.mjs --only=js,rust` and fix what it reports');
+    process.exit(1);
+  }
 }
 
 if (!values['skip-build']) build();
+if (!existsSync(join(root, 'dist/runtime/errors.js'))) {
+  console.error('dist/ is missing: run `npx tsc -p tsconfig.json` (or drop --skip-build)');
+  process.exit(1);
+}
+const { BenchRunError } = await import('./lib/errors.mjs');
+const { GUESTS } = await import('./lib/configs.mjs');
 for (const needed of [join(root, 'dist/runtime/cli/main.js'), join(root, 'dist/scripts/bench/iggy-roles.js'), ...Object.values(GUESTS)]) {
-  if (!existsSync(needed)) throw new Error(`${needed} is missing: run \`npx tsc -p tsconfig.json\` and \`node scripts/build-guests.mjs\` (or drop --skip-build)`);
+  if (!existsSync(needed)) throw new BenchRunError(`${needed} is missing: run \`npx tsc -p tsconfig.json\` and \`node scripts/build-guests.mjs\` (or drop --skip-build)`);
 }
 
 const commit = (() => {
@@ -67,7 +107,6 @@ const results = {
   meta: { date: new Date().toISOString(), node: process.versions.node, cpus: cpus().length, loadAverage: loadavg(), commit, runs: options.runs, options },
 };
 const scratch = await mkdtemp(join(tmpdir(), 'iggy-bench-'));
-const outDir = join(root, 'bench');
 await mkdir(outDir, { recursive: true });
 
 // Suites load their modules lazily: the boundary suite imports dist/ at load time.
@@ -112,10 +151,4 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
-const { renderMarkdown, renderSvg, checkTargets } = await import('./lib/report.mjs');
-results.targets = checkTargets(results);
-await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-await writeFile(join(outDir, 'results.md'), renderMarkdown(results));
-if (results.boundary) await writeFile(join(outDir, 'throughput.svg'), renderSvg(results.boundary));
-log(`wrote bench/results.json, bench/results.md${results.boundary ? ', bench/throughput.svg' : ''}`);
-for (const t of results.targets) log(`${t.ok ? 'met    ' : 'NOT met'} ${t.what}: ${t.measured} (target ${t.target})${t.context ? `; ${t.context}` : ''}`);
+await writeOutputs(results);

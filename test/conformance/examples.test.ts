@@ -2,7 +2,7 @@
 // correct connectors would be useless in their authors' CI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConformance } from '../../runtime/conformance/index.js';
@@ -72,4 +72,18 @@ test('--kind source on a sink fails the world case and runs nothing else', async
   assert.equal(caseOf(report, 'world').status, 'fail');
   assert.match(caseOf(report, 'world').reason, /does not export iggy:connector\/source@0\.1\.0, so it cannot run as a source/);
   assert.deepEqual(failed(report).map((c) => c.name), ['world']);
+});
+
+test('a file that is not a component fails `world` with what it is', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kit-garbage-'));
+  try {
+    const core = join(dir, 'core.wasm');
+    // The 8-byte header of a core module: a component build step was skipped.
+    await writeFile(core, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    const report = await runConformance({ path: core, config: '{}', callTimeoutMs: 10_000 });
+    assert.deepEqual(failed(report).map((c) => c.name), ['world'], summary(report));
+    assert.match(caseOf(report, 'world').reason, /is a core WebAssembly module, not a component/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

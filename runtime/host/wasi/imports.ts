@@ -2,10 +2,12 @@
 // grants. Anything not granted is either absent (no preopens, no env vars) or
 // answers with an error code the guest can see.
 import type { Logger } from '../../log/logger.js';
+import { capabilityImports } from '../capabilities/index.js';
 import { cliImports } from './cli.js';
 import { clockAndRandomImports } from './clocks-random.js';
 import { deniedImports } from './denied.js';
 import { filesystemImports, type PreopenGrant } from './filesystem.js';
+import { GuestLog, type GuestLogLimits } from './guest-log.js';
 import { ioImports } from './io.js';
 import { stdioSink, type StdioMode } from './stdio.js';
 
@@ -13,6 +15,10 @@ export interface ImportGrants {
   preopens?: PreopenGrant[];
   env?: string[];
   stdio?: StdioMode;
+  /** Rate limit and line cap for everything the guest logs (host.log and stdio lines); defaults in guest-log.ts. */
+  logLimits?: Partial<GuestLogLimits>;
+  /** Destinations the network capabilities (http-client, postgres) may reach; none by default. */
+  allowedHosts?: string[];
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
@@ -30,15 +36,18 @@ export interface GuestImports {
 const STDERR_KEPT_BYTES = 4096;
 
 export function buildImports(grants: ImportGrants, logger: Logger): GuestImports {
-  const guestLogger = logger.child({ origin: 'guest' });
-  const stdout = stdioSink(grants.stdio ?? 'log', 'stdout', guestLogger);
-  const stderr = stdioSink(grants.stdio ?? 'log', 'stderr', guestLogger);
+  // One budget per instance for host.log and stdio together: a flooding guest loses its
+  // own lines, never another connector's, and cannot grow the log's buffers without bound.
+  const guestLog = new GuestLog(logger, grants.logLimits);
+  const stdout = stdioSink(grants.stdio ?? 'log', 'stdout', logger, guestLog);
+  const stderr = stdioSink(grants.stdio ?? 'log', 'stderr', logger, guestLog);
   const environment: [string, string][] = [];
   for (const name of grants.env ?? []) {
     const value = process.env[name];
     if (value !== undefined) environment.push([name, value]);
   }
   const fs = filesystemImports(grants.preopens ?? []);
+  const capabilities = capabilityImports(grants.allowedHosts ?? [], logger);
   let recentStderr: Buffer[] = [];
   let recentBytes = 0;
   const stderrWrite = (bytes: Uint8Array) => {
@@ -52,7 +61,7 @@ export function buildImports(grants: ImportGrants, logger: Logger): GuestImports
   const imports = {
     'iggy:connector/host': {
       log(level: LogLevel, message: string): void {
-        (LOG_LEVELS.includes(level) ? guestLogger[level] : guestLogger.info).call(guestLogger, message);
+        guestLog.line(LOG_LEVELS.includes(level) ? level : 'info', message);
       },
     },
     // The types interface holds only types; jco still names it in the import object.
@@ -62,6 +71,7 @@ export function buildImports(grants: ImportGrants, logger: Logger): GuestImports
     ...clockAndRandomImports(),
     ...fs.imports,
     ...deniedImports(),
+    ...capabilities.imports,
   };
   return {
     imports,
@@ -74,7 +84,9 @@ export function buildImports(grants: ImportGrants, logger: Logger): GuestImports
     close() {
       stdout.flush();
       stderr.flush();
+      guestLog.close();
       fs.files.closeAll();
+      capabilities.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Where a guest's stdout/stderr bytes go: split into lines and logged with the
-// connector (default), passed to the process's own streams, or dropped.
+// connector through its GuestLog (default), passed to the process's own streams, or dropped.
 import type { Logger } from '../../log/logger.js';
+import { GuestLog } from './guest-log.js';
 import type { WriteSink } from './io.js';
 
 export type StdioMode = 'log' | 'inherit' | 'discard';
@@ -11,47 +12,57 @@ export interface StdioSink {
   flush(): void;
 }
 
-/** Longest line kept before it is logged in pieces, so a guest cannot grow host memory without bound. */
-const MAX_LINE_BYTES = 1 << 20;
+const NEWLINE = 10;
 
-export function stdioSink(mode: StdioMode, stream: 'stdout' | 'stderr', logger: Logger): StdioSink {
+/**
+ * `log` carries the rate limit and line cap shared with host.log; without one, a
+ * GuestLog with the default limits is made for this sink alone.
+ */
+export function stdioSink(mode: StdioMode, stream: 'stdout' | 'stderr', logger: Logger, log?: GuestLog): StdioSink {
   if (mode === 'discard') return { write: () => {}, flush: () => {} };
   if (mode === 'inherit') {
     // Copied: the guest's memory is reused once the call returns, and the stream may write later.
     return { write: (bytes) => void process[stream].write(Buffer.from(bytes)), flush: () => {} };
   }
-  const log = stream === 'stdout' ? (line: string) => logger.info({ stream }, line) : (line: string) => logger.warn({ stream }, line);
-  let pending: Buffer[] = [];
+  const guestLog = log ?? new GuestLog(logger);
+  const level = stream === 'stdout' ? 'info' : 'warn';
+  const fields = { stream };
+  // A line that has not ended yet. Kept to maxLineBytes (the rest only counted), so a
+  // guest writing megabytes without "\n" holds at most that much host memory.
+  const max = guestLog.limits.maxLineBytes;
+  let pending: Buffer | undefined;
   let pendingBytes = 0;
-  const emit = (bytes: Buffer) => log(bytes.toString('utf8'));
+  let cutBytes = 0;
+  const keep = (piece: Buffer) => {
+    pending ??= Buffer.allocUnsafe(max);
+    const n = Math.min(max - pendingBytes, piece.length);
+    piece.copy(pending, pendingBytes, 0, n);
+    pendingBytes += n;
+    cutBytes += piece.length - n;
+  };
+  const emitPending = () => {
+    guestLog.line(level, pending!.subarray(0, pendingBytes), fields, cutBytes);
+    pendingBytes = 0;
+    cutBytes = 0;
+  };
   return {
     write(bytes) {
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let start = 0;
-      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        const piece = buf.subarray(start, nl);
-        if (pendingBytes > 0) {
-          emit(Buffer.concat([...pending, piece]));
-          pending = [];
-          pendingBytes = 0;
+      for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
+        if (pendingBytes > 0 || cutBytes > 0) {
+          keep(buf.subarray(start, nl));
+          emitPending();
         } else {
-          emit(piece);
+          guestLog.line(level, buf.subarray(start, nl), fields);
         }
         start = nl + 1;
       }
-      if (start < buf.length) {
-        // The guest's memory is reused after the call returns: keep a copy.
-        const rest = Buffer.from(buf.subarray(start));
-        pending.push(rest);
-        pendingBytes += rest.length;
-        if (pendingBytes >= MAX_LINE_BYTES) this.flush();
-      }
+      // The guest's memory is reused after the call returns: keep a copy of the unfinished line.
+      if (start < buf.length) keep(buf.subarray(start));
     },
     flush() {
-      if (pendingBytes === 0) return;
-      emit(Buffer.concat(pending));
-      pending = [];
-      pendingBytes = 0;
+      if (pendingBytes > 0 || cutBytes > 0) emitPending();
     },
   };
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BenchRunError } from './errors.mjs';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'dist/runtime/cli/main.js');
@@ -41,8 +42,8 @@ class Child {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const waiter = { test, resolve: (line) => finish(() => resolve(line)) };
-      const timer = setTimeout(() => finish(() => reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; stderr: ${this.stderr.slice(-2000)}`))), timeoutMs);
-      const onExit = this.exited.then(({ code, signal }) => finish(() => reject(new Error(`${this.name} exited (${code ?? signal}) before ${what}; stderr: ${this.stderr.slice(-2000)}`))));
+      const timer = setTimeout(() => finish(() => reject(new BenchRunError(`${this.name}: no ${what} within ${timeoutMs} ms; stderr: ${this.stderr.slice(-2000)}`))), timeoutMs);
+      const onExit = this.exited.then(({ code, signal }) => finish(() => reject(new BenchRunError(`${this.name} exited (${code ?? signal}) before ${what}; stderr: ${this.stderr.slice(-2000)}`))));
       const finish = (settle) => {
         clearTimeout(timer);
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -76,7 +77,7 @@ export async function startBroker() {
   const child = start('dev-broker', [cli, 'dev-broker', '--port', '0']);
   const line = await child.waitForLine((l) => l.includes('development broker listening'), 30_000, 'listening line');
   const port = Number(/"address":"[^"]*:(\d+)"/.exec(line)?.[1]);
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`dev-broker: cannot read its port from ${line}`);
+  if (!Number.isInteger(port) || port <= 0) throw new BenchRunError(`dev-broker: cannot read its port from ${line}`);
   return { child, port };
 }
 
@@ -91,9 +92,9 @@ export async function runRole(role, options, signal = undefined) {
   for (const [key, value] of Object.entries(options)) args.push(`--${key}`, String(value));
   const child = start(`role ${role}`, args, [], signal);
   const exit = await child.exited;
-  if (exit.code !== 0) throw new Error(`bench role ${role} failed (${exit.code ?? exit.signal}): ${child.stderr.trim()}`);
+  if (exit.code !== 0) throw new BenchRunError(`bench role ${role} failed (${exit.code ?? exit.signal}): ${child.stderr.trim()}`);
   const last = child.lines.filter((l) => l.startsWith('{')).at(-1);
-  if (!last) throw new Error(`bench role ${role} printed no result`);
+  if (!last) throw new BenchRunError(`bench role ${role} printed no result`);
   return JSON.parse(last);
 }
 
@@ -132,7 +133,7 @@ export async function measureRuntime(configPath, watcher, { nodeArgs = [], befor
   try {
     const died = runtime.exited.then(({ code, signal }) => {
       if (stopping) return new Promise(() => {});
-      throw new Error(`the runtime exited (${code ?? signal}) before the run finished; stderr: ${runtime.stderr.slice(-2000)}; last log: ${runtime.lines.slice(-5).join('\n')}`);
+      throw new BenchRunError(`the runtime exited (${code ?? signal}) before the run finished; stderr: ${runtime.stderr.slice(-2000)}; last log: ${runtime.lines.slice(-5).join('\n')}`);
     });
     died.catch(() => {}); // observed through the race below
     const work = (async () => {

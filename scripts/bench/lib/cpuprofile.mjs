@@ -16,6 +16,8 @@ function place(frame) {
       // Not a file path after all: keep the URL.
     }
   }
+  // The transpiled guest sits under a content hash; its name says nothing more than "glue".
+  if (url.includes('.cache/components/')) return `(jco glue) ${url.split('/').at(-1)}`;
   // Name the TypeScript source the reader will open; dist/ holds its compiled twin.
   if (url.startsWith('dist/')) url = url.slice('dist/'.length).replace(/\.js$/, '.ts');
   return url;
@@ -23,7 +25,7 @@ function place(frame) {
 
 /** Coarse stages of the message path, by the file a function lives in (first match wins). */
 const CATEGORIES = [
-  ['guest boundary (jco glue + wasm)', (f) => f.includes('.cache/components/') || f.startsWith('wasm://') || f.includes('preview2-shim') || f.startsWith('runtime/host/')],
+  ['guest boundary (jco glue + wasm)', (f) => f.startsWith('(jco glue)') || f.startsWith('wasm://') || f.includes('preview2-shim') || f.startsWith('runtime/host/')],
   ['wire codec (runtime/iggy/codec)', (f) => f.startsWith('runtime/iggy/codec/')],
   ['iggy client + connection', (f) => f.startsWith('runtime/iggy/')],
   ['schema check (runtime/pipeline/schema)', (f) => f.startsWith('runtime/pipeline/schema/')],
@@ -48,7 +50,7 @@ const isSocketFrame = (f) => f.startsWith('node:net') || f.startsWith('node:inte
 function stageOf(chain) {
   if (chain[0].file === '(garbage collector)') return 'garbage collector';
   for (const { file } of chain) {
-    if (file.startsWith('runtime/') || file.includes('.cache/components/') || file.startsWith('wasm://') || file.includes('preview2-shim') || file.includes('node_modules/pino')) {
+    if (file.startsWith('runtime/') || file.startsWith('(jco glue)') || file.startsWith('wasm://') || file.includes('preview2-shim') || file.includes('node_modules/pino')) {
       return CATEGORIES.find(([, test]) => test(file))?.[0] ?? 'other';
     }
     if (isSocketFrame(file)) return SOCKETS;
@@ -113,5 +115,7 @@ export async function analyseProfile(path, top = 15) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([where, us]) => ({ where, ms: us / 1000, share: busy ? us / busy : 0 }));
-  return { path, startupMs: startupUs / 1000, busyMs: busy / 1000, totalMs: total / 1000, functions: rank(functions), files: rank(files), categories: rank(categories) };
+  // `total` covers the steady-state window (idle included): busy ÷ window is how much of the
+  // wall time the thread computed rather than waited for I/O.
+  return { path, startupMs: startupUs / 1000, busyMs: busy / 1000, windowMs: total / 1000, functions: rank(functions), files: rank(files), categories: rank(categories) };
 }

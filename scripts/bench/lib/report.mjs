@@ -79,7 +79,7 @@ export function renderMarkdown(results) {
       const worker = p.threads.filter((t) => t.thread !== 'main').sort((a, b) => b.busyMs - a.busyMs)[0];
       const main = p.threads.find((t) => t.thread === 'main');
       if (!worker) return `### ${p.label}\n\nno worker-thread profile was written`;
-      return `### ${p.label}\n\n${int(p.rateWhileProfiled)} msgs/s while profiled. Connector worker: ${fixed(worker.busyMs / 1000)} s busy in steady state after ${fixed(worker.startupMs / 1000)} s of start-up; main thread: ${fixed((main?.busyMs ?? 0) / 1000)} s busy in all.\n\n${table(
+      return `### ${p.label}\n\n${int(p.rateWhileProfiled)} msgs/s while profiled. Connector worker, steady state: ${fixed(worker.busyMs / 1000)} s busy in a ${fixed(worker.windowMs / 1000)} s window (${pct(worker.busyMs / worker.windowMs)} busy, the rest waiting on I/O), after ${fixed(worker.startupMs / 1000)} s of start-up; main thread: ${fixed((main?.busyMs ?? 0) / 1000)} s busy in all.\n\n${table(
         ['stage (inclusive of the node core calls it makes)', 'share', 'ms'],
         worker.categories.slice(0, 10).map((c) => [c.where, pct(c.share), int(c.ms)]),
       )}\n\n${table(['function (self time)', 'share', 'ms'], worker.functions.slice(0, 12).map((f) => [`\`${f.where}\``, pct(f.share), int(f.ms)]))}`;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startBroker, runRole, measureRuntime, logRecords } from '../lib/children.mjs';
 import { sinkConfig } from '../lib/configs.mjs';
 import { summarise } from '../lib/stats.mjs';
+import { BenchRunError } from '../lib/errors.mjs';
 
 const POLL_INTERVAL = '1ms';
 
@@ -49,7 +50,7 @@ export async function runLatencySuite({ runs, rate, seconds, warmupSeconds, scra
       });
       const paced = await producing;
       const totals = logRecords(runtime).find((rec) => typeof rec.msg === 'string' && rec.msg.startsWith('count sink totals '));
-      if (!totals) throw new Error(`latency: the count sink logged no totals on close; last lines: ${runtime.lines.slice(-5).join('\n')}`);
+      if (!totals) throw new BenchRunError(`latency: the count sink logged no totals on close; last lines: ${runtime.lines.slice(-5).join('\n')}`);
       const latency = JSON.parse(totals.msg.slice('count sink totals '.length)).latency_us;
       samples.runtime.push({ ...latency, producedRate: paced.rate });
       log(`latency runtime run ${r + 1}/${runs}: p50 ${latency.p50} µs, p99 ${latency.p99} µs at ${Math.round(paced.rate)} msgs/s`);

@@ -18,6 +18,7 @@ mod headers;
 pub mod log;
 mod messages;
 mod metadata;
+pub mod net;
 mod sink;
 mod source;
 
