@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toBuffer, type FlatBatch } from '../batch/flat-batch.js';
 import {
   ConnectorCallError,
+  GuestBatchError,
   GuestTrapError,
   loadComponent,
   type LoadedComponent,
@@ -23,19 +24,12 @@ interface WorkerState {
   source?: SourceGuest;
 }
 
-/** How runtime/host/guest.ts starts the message of a poll result it refused. */
-const MALFORMED_BATCH = 'poll returned a malformed batch';
-
 const flat = (b: WorkerBatch, count: number): FlatBatch => ({ count, index: toBuffer(b.index), data: toBuffer(b.data) });
 
 function failure(error: unknown, iteration?: number): Outcome {
   const at = iteration === undefined ? {} : { iteration };
+  if (error instanceof GuestBatchError) return { type: 'host-error', code: 'MALFORMED_BATCH', message: error.message, ...at };
   if (error instanceof ConnectorCallError) {
-    // The host refuses a malformed poll result with the same class as a guest's
-    // `permanent`; only its message tells them apart.
-    if (error.call === 'poll' && error.message.startsWith(MALFORMED_BATCH)) {
-      return { type: 'host-error', code: 'MALFORMED_BATCH', message: error.message, ...at };
-    }
     return { type: 'connector-error', kind: error.kind, message: error.message, ms: 0, ...at };
   }
   if (error instanceof GuestTrapError) return { type: 'trap', call: error.call, message: error.message, ...at };

@@ -60,6 +60,19 @@ export class ConnectorCallError extends RuntimeError {
   }
 }
 
+/** A source's poll returned a batch whose index points outside its data: a guest bug, not an error it chose to report. */
+export class GuestBatchError extends RuntimeError {
+  declare readonly code: 'GUEST_MALFORMED_BATCH';
+  readonly call = 'poll' as const;
+  /** The offending index entry, or -1 when the index itself is malformed. */
+  readonly entry: number;
+  constructor(entry: number, reason: string) {
+    const where = entry < 0 ? 'the index' : `index entry ${entry}`;
+    super('GUEST_MALFORMED_BATCH', `poll returned a malformed batch: ${where}: ${reason}`);
+    this.entry = entry;
+  }
+}
+
 /** The guest trapped (or was used after a trap). The instance must be discarded. */
 export class GuestTrapError extends RuntimeError {
   declare readonly code: 'GUEST_TRAP';

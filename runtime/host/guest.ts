@@ -2,7 +2,7 @@
 // WIT values, maps `err(connector-error)` to ConnectorCallError and everything else
 // the guest throws to GuestTrapError, after which the instance refuses further calls.
 import { checkBatchShape, INDEX_ENTRY_SIZE, toBuffer, type FlatBatch } from '../batch/flat-batch.js';
-import { ConnectorCallError, GuestTrapError, type ConnectorCall, type ConnectorErrorKind } from './errors.js';
+import { ConnectorCallError, GuestBatchError, GuestTrapError, type ConnectorCall, type ConnectorErrorKind } from './errors.js';
 import type { GuestImports } from './wasi/imports.js';
 import type { WasmMemory } from './wasm.js';
 
@@ -142,10 +142,7 @@ export function sourceGuest(exports: SourceExports, core: GuestCore): SourceGues
       const result = core.call('poll', () => exports.poll());
       const { index, data } = result.messages;
       const problem = checkBatchShape(index, data);
-      if (problem) {
-        const where = problem.entry < 0 ? 'the index' : `index entry ${problem.entry}`;
-        throw new ConnectorCallError('permanent', 'poll', `poll returned a malformed batch: ${where}: ${problem.reason}`);
-      }
+      if (problem) throw new GuestBatchError(problem.entry, problem.reason);
       const batch: FlatBatch = { count: index.length / INDEX_ENTRY_SIZE, index: toBuffer(index), data: toBuffer(data) };
       return result.state == null ? { batch } : { batch, state: result.state };
     },

@@ -11,6 +11,7 @@ export {
   ComponentTranspileError,
   ConnectorCallError,
   GrantError,
+  GuestBatchError,
   GuestTrapError,
 } from './errors.js';
 export type { ConnectorCall, ConnectorErrorKind } from './errors.js';

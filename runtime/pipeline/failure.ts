@@ -8,7 +8,8 @@ export class ConnectorStoppedError extends RuntimeError {
   }
 }
 
-const NOT_RESTARTABLE = new Set(['CONNECTOR_STOPPED', 'CONNECTOR_INVALID_CONFIG', 'COMPONENT_WORLD', 'COMPONENT_INVALID', 'COMPONENT_NOT_FOUND', 'COMPONENT_IMPORTS']);
+// A malformed batch is a guest bug that a restart from the same state would repeat.
+const NOT_RESTARTABLE = new Set(['CONNECTOR_STOPPED', 'CONNECTOR_INVALID_CONFIG', 'GUEST_MALFORMED_BATCH', 'COMPONENT_WORLD', 'COMPONENT_INVALID', 'COMPONENT_NOT_FOUND', 'COMPONENT_IMPORTS']);
 
 /** Whether restarting the connector may help: not for bad config, a bad component or a `stop` policy. */
 export function isRestartable(error: unknown): boolean {

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildBatch } from '../../runtime/batch/flat-batch.js';
-import { ConnectorCallError, GrantError, GuestTrapError, loadComponent, type Grants } from '../../runtime/host/index.js';
+import { ConnectorCallError, GrantError, GuestBatchError, GuestTrapError, loadComponent, type Grants } from '../../runtime/host/index.js';
 import { buildImports } from '../../runtime/host/wasi/imports.js';
 import { cache, captureLogger, fixtureGuest } from './support.js';
 
@@ -151,13 +151,13 @@ describe('traps', () => {
 });
 
 describe('source batch shape', () => {
-  it('refuses an index entry that points outside the data as permanent, naming the entry', async () => {
+  it('refuses an index entry that points outside the data with GuestBatchError, naming the entry', async () => {
     const component = await loadComponent(fixtureGuest('bad-batch-source'), { logger, cache });
     const source = await component.instantiateSource();
     source.open('{}');
     assert.throws(
       () => source.poll(),
-      (e: unknown) => e instanceof ConnectorCallError && e.kind === 'permanent' && e.call === 'poll' && e.message.includes('index entry 1') && e.message.includes('2+100'),
+      (e: unknown) => e instanceof GuestBatchError && e.code === 'GUEST_MALFORMED_BATCH' && e.entry === 1 && e.message.includes('index entry 1') && e.message.includes('2+100'),
     );
   });
 });

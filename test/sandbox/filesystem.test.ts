@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConnectorCallError, loadComponent } from '../../runtime/host/index.js';
-import { filesystemImports, type Descriptor, type PreopenGrant } from '../../runtime/host/wasi/filesystem.js';
+import { filesystemImports, MAX_OPEN_FILES, type Descriptor, type PreopenGrant } from '../../runtime/host/wasi/filesystem.js';
 import { cache, captureLogger, fixtureGuest } from '../host/support.js';
 
 /** What the guest would see: `ok:<content>` or `err:<wasi error-code>`. */
@@ -29,13 +29,32 @@ function grant(preopens: PreopenGrant[]): { root: Descriptor; close: () => void 
   return { root: dirs[0]![0], close: () => fs.files.closeAll() };
 }
 
-const readAt = (dir: Descriptor, path: string, follow = true) =>
-  attempt(() => Buffer.from(dir.openAt({ symlinkFollow: follow }, path, {}, { read: true }).read(4096n, 0n)[0]).toString().trim());
-const writeAt = (dir: Descriptor, path: string) =>
-  attempt(() => {
-    dir.openAt({ symlinkFollow: true }, path, { create: true, truncate: true }, { write: true }).write(Buffer.from('pwned'), 0n);
-    return 'written';
+const DISPOSE = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+/** What jco does when the guest drops its handle. */
+const drop = (d: Descriptor) => (d as unknown as Record<symbol, () => void>)[DISPOSE]!.call(d);
+
+function readAt(dir: Descriptor, path: string, follow = true): string {
+  return attempt(() => {
+    const file = dir.openAt({ symlinkFollow: follow }, path, {}, { read: true });
+    try {
+      return Buffer.from(file.read(4096n, 0n)[0]).toString().trim();
+    } finally {
+      drop(file);
+    }
   });
+}
+
+function writeAt(dir: Descriptor, path: string): string {
+  return attempt(() => {
+    const file = dir.openAt({ symlinkFollow: true }, path, { create: true, truncate: true }, { write: true });
+    try {
+      file.write(Buffer.from('pwned'), 0n);
+      return 'written';
+    } finally {
+      drop(file);
+    }
+  });
+}
 
 describe('filesystem hardening', () => {
   let top: string;
@@ -196,10 +215,9 @@ describe('filesystem hardening', () => {
   it('refuses a descriptor after it was dropped or the instance closed its files', () => {
     const { root, close } = grant([{ hostPath: jail, guestPath: '/data', readOnly: true }]);
     const file = root.openAt({ symlinkFollow: true }, 'hello.txt', {}, { read: true });
-    const dispose = (file as unknown as Record<symbol, () => void>)[(Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose')]!;
-    dispose.call(file);
+    drop(file);
     assert.equal(attempt(() => Buffer.from(file.read(10n, 0n)[0]).toString()), 'err:bad-descriptor');
-    (root as unknown as Record<symbol, () => void>)[(Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose')]!.call(root);
+    drop(root);
     assert.equal(readAt(root, 'hello.txt'), 'ok:inside', 'a preopen outlives the guest dropping its handle');
     close();
     assert.equal(readAt(root, 'hello.txt'), 'err:bad-descriptor');
@@ -212,6 +230,27 @@ describe('filesystem hardening', () => {
       const [bytes, end] = file.read(1n << 40n, 0n);
       assert.equal(Buffer.from(bytes).toString(), 'inside');
       assert.equal(end, true);
+    } finally {
+      close();
+    }
+  });
+
+  it('caps the descriptors one instance holds, since file descriptors are shared by the whole process', () => {
+    const { root, close } = grant([{ hostPath: jail, guestPath: '/data', readOnly: true }]);
+    try {
+      const held: Descriptor[] = [];
+      let refused = '';
+      for (let i = 0; i < MAX_OPEN_FILES + 10 && !refused; i++) {
+        const r = attempt(() => {
+          held.push(root.openAt({ symlinkFollow: true }, 'hello.txt', {}, { read: true }));
+          return 'opened';
+        });
+        if (r !== 'ok:opened') refused = r;
+      }
+      assert.equal(refused, 'err:insufficient-memory');
+      assert.equal(held.length, MAX_OPEN_FILES - 1, 'the preopen holds one');
+      drop(held.pop()!);
+      assert.equal(readAt(root, 'hello.txt'), 'ok:inside', 'a dropped descriptor frees its slot');
     } finally {
       close();
     }

@@ -33,6 +33,10 @@ const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOF
 const OPEN_DIRECTORY = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 /** Largest read the host allocates for at once, whatever length the guest asks for. */
 const MAX_READ_BYTES = 1 << 20;
+/** Open descriptors one instance may hold: file descriptors are the process's, shared with every other connector. */
+export const MAX_OPEN_FILES = 256;
+/** Directories one lookup may hold open on its way (a real tree is far shallower). */
+const MAX_DEPTH = 256;
 /** As Linux's own limit on symlinks followed in one lookup. */
 const MAX_SYMLINKS = 40;
 
@@ -119,7 +123,12 @@ const symbolDispose: symbol = (Symbol as unknown as { dispose?: symbol }).dispos
  */
 export class FileTable {
   readonly #open = new Set<number>();
+  /** Takes ownership of `fd`; over MAX_OPEN_FILES it is closed and the guest told it is out of resources. */
   add(fd: number): number {
+    if (this.#open.size >= MAX_OPEN_FILES) {
+      fs.closeSync(fd);
+      fail('insufficient-memory');
+    }
     this.#open.add(fd);
     return fd;
   }
@@ -212,6 +221,7 @@ export class Descriptor {
         if (last) return { dirFd: current(), name: part, release };
         if (entry === undefined) fail('no-entry');
         if (!entry.isDirectory()) fail('not-directory');
+        if (opened.length >= MAX_DEPTH) fail('name-too-long');
         // O_NOFOLLOW: if a symlink was swapped in since the lstat, this fails instead of following it.
         opened.push(io(() => fs.openSync(at(current(), part), OPEN_DIRECTORY)));
       }
