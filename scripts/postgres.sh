@@ -38,7 +38,13 @@ case "$cmd" in
     pg_ctl=$(find_bin pg_ctl)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+    if [ "$(id -u)" -eq 0 ]; then
+      chown postgres: "$dir"
+      if ! runuser -u postgres -- test -w "$dir"; then
+        echo "the postgres user cannot reach $dir: use a directory whose parents it may enter (for example one made by mktemp -d directly under /tmp)" >&2
+        exit 1
+      fi
+    fi
     # A free loopback port: bind port 0, read it back, release it.
     port=$(node -e "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
     as_owner sh -c "printf iggy > '$dir/pwfile'"

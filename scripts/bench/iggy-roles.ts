@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildBatch, INDEX_ENTRY_SIZE, Field, type MessageInput } from '../../runtime/batch/flat-batch.js';
-import { IggyClient, IggyError } from '../../runtime/iggy/index.js';
+import { IggyClient, IggyError, Polling } from '../../runtime/iggy/index.js';
 import { encodeUserHeaders } from '../../runtime/iggy/codec/user-headers.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 import { RuntimeError } from '../../runtime/errors.js';
@@ -140,6 +140,45 @@ function percentiles(values: Float64Array): object {
   const sorted = Float64Array.from(values).sort();
   const at = (q: number): number => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
   return { samples: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1] ?? 0, resolution: 1 };
+}
+
+/**
+ * What the sink loop could do on the same wire: the offset of batch N is stored in the same
+ * tick as the poll of N+1 is sent (both requests in flight together), so the two share the
+ * connection's write and the wait. Measures the gain of pipelining before anyone builds it.
+ */
+async function consumePipelined(a: RoleArgs): Promise<object> {
+  const client = await connect(a.port);
+  try {
+    await client.createConsumerGroup(a.stream, a.topic, a.group).catch(ignoreStatus(5004));
+    await client.joinConsumerGroup(a.stream, a.topic, a.group);
+    const consumer = { kind: 'group' as const, id: a.group };
+    let messages = 0;
+    let bytes = 0;
+    let first: { at: number; messages: number } | undefined;
+    let nextOffset = 0n;
+    let commit: Promise<void> = Promise.resolve();
+    while (messages < a.count) {
+      // Explicit offsets: a `next` poll sent before the previous commit landed would repeat it.
+      const [polled] = await Promise.all([client.pollMessages(a.stream, a.topic, { consumer, partitionId: 0, strategy: Polling.offset(nextOffset), count: a.batch }), commit]);
+      const { batch } = polled;
+      if (batch.count === 0) {
+        await sleep(1);
+        continue;
+      }
+      for (let at = 0; at < batch.count * INDEX_ENTRY_SIZE; at += INDEX_ENTRY_SIZE) bytes += batch.index.readUInt32LE(at + Field.payloadLength);
+      messages += batch.count;
+      const last = batch.index.readBigUInt64LE((batch.count - 1) * INDEX_ENTRY_SIZE + Field.offset);
+      nextOffset = last + 1n;
+      commit = client.storeConsumerOffset(a.stream, a.topic, consumer, polled.partitionId, last);
+      first ??= { at: performance.now(), messages };
+    }
+    await commit;
+    const seconds = (performance.now() - first!.at) / 1000;
+    return { role: 'consume-pipelined', messages, payloadBytes: bytes, seconds, rate: (messages - first!.messages) / seconds, peakRssBytes: peakRss(process.pid) };
+  } finally {
+    await client.close();
+  }
 }
 
 /** xorshift32, the random source's generator, so the baseline makes the same payloads the same way. */
@@ -320,7 +359,7 @@ async function createOnly(a: RoleArgs): Promise<object> {
   }
 }
 
-const ROLES: Record<string, (a: RoleArgs) => Promise<object>> = { 'create-topic': createOnly, preload, consume, produce, paced, 'watch-offset': watchOffset, 'watch-count': watchCount };
+const ROLES: Record<string, (a: RoleArgs) => Promise<object>> = { 'create-topic': createOnly, preload, consume, 'consume-pipelined': consumePipelined, produce, paced, 'watch-offset': watchOffset, 'watch-count': watchCount };
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({

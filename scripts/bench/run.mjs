@@ -90,8 +90,9 @@ if (!existsSync(join(root, 'dist/runtime/errors.js'))) {
   process.exit(1);
 }
 const { BenchRunError } = await import('./lib/errors.mjs');
-const { GUESTS } = await import('./lib/configs.mjs');
-for (const needed of [join(root, 'dist/runtime/cli/main.js'), join(root, 'dist/scripts/bench/iggy-roles.js'), ...Object.values(GUESTS)]) {
+const { GUESTS, OPTIONAL_GUESTS } = await import('./lib/configs.mjs');
+const requiredGuests = Object.entries(GUESTS).filter(([name]) => !OPTIONAL_GUESTS.has(name)).map(([, path]) => path);
+for (const needed of [join(root, 'dist/runtime/cli/main.js'), join(root, 'dist/scripts/bench/iggy-roles.js'), ...requiredGuests]) {
   if (!existsSync(needed)) throw new BenchRunError(`${needed} is missing: run \`npx tsc -p tsconfig.json\` and \`node scripts/build-guests.mjs\` (or drop --skip-build)`);
 }
 
@@ -103,8 +104,25 @@ const commit = (() => {
   }
 })();
 
+// A partial run (--only) keeps the other suites of the last results.json: every suite carries
+// its own baselines, and meta.suites says when each one was measured.
+const previousPath = join(outDir, 'results.json');
+const previous = options.only.length < SUITES.length && existsSync(previousPath) ? JSON.parse(await readFile(previousPath, 'utf8')) : {};
 const results = {
-  meta: { date: new Date().toISOString(), node: process.versions.node, cpus: cpus().length, loadAverage: loadavg(), commit, runs: options.runs, options },
+  ...previous,
+  meta: {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    cpus: cpus().length,
+    loadAverage: loadavg(),
+    commit,
+    runs: options.runs,
+    options,
+    suites: { ...(previous.meta?.suites ?? {}) },
+  },
+};
+const measured = (suite) => {
+  results.meta.suites[suite] = { date: new Date().toISOString(), commit, runs: options.runs, loadAverage: loadavg() };
 };
 const scratch = await mkdtemp(join(tmpdir(), 'iggy-bench-'));
 await mkdir(outDir, { recursive: true });
@@ -114,22 +132,27 @@ try {
   if (options.only.includes('boundary')) {
     const { runBoundarySuite } = await import('./suites/boundary.mjs');
     results.boundary = await runBoundarySuite({ runs: options.runs, ms: options.boundaryMs, log });
+    measured('boundary');
   }
   if (options.only.includes('sink')) {
     const { runSinkSuite } = await import('./suites/sink.mjs');
     results.sink = await runSinkSuite({ runs: options.runs, count: options.count, scratch, log });
+    measured('sink');
   }
   if (options.only.includes('source')) {
     const { runSourceSuite } = await import('./suites/source.mjs');
     results.source = await runSourceSuite({ runs: options.runs, count: options.count, scratch, log });
+    measured('source');
   }
   if (options.only.includes('latency')) {
     const { runLatencySuite } = await import('./suites/latency.mjs');
     results.latency = await runLatencySuite({ runs: options.runs, rate: 10_000, seconds: options.latencySeconds, warmupSeconds: 2, scratch, log });
+    measured('latency');
   }
   if (options.only.includes('profile')) {
     const { runProfileSuite } = await import('./suites/profile.mjs');
     results.profiles = await runProfileSuite({ count: options.profileCount, scratch, log });
+    measured('profile');
     if (values['keep-profiles']) {
       const kept = join(outDir, 'results-profiles');
       await rm(kept, { recursive: true, force: true });

@@ -25,6 +25,8 @@ test('host:port, bare host, wildcard domain, IPv6 and "*" patterns', () => {
     [['*'], 'anything.org', 80, true],
     [[], 'localhost', 80, false],
     [['127.0.0.1:1', '127.0.0.1:9200'], '127.0.0.1', 9200, true],
+    [['localhost:'], 'localhost', 0, false],
+    [['localhost:http'], 'localhost', 80, false],
   ];
   for (const [patterns, host, port, expected] of cases) {
     assert.equal(new AllowedHosts(patterns).allows(host, port), expected, `${JSON.stringify(patterns)} allows ${host}:${port}`);

@@ -16,6 +16,8 @@ export interface PlannedAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer only after this long (to trip the client's timeout). */
+  delayMs?: number;
 }
 
 export interface HttpRecorder {
@@ -36,8 +38,17 @@ export async function startHttpRecorder(fallback: (body: string) => PlannedAnswe
       const body = Buffer.concat(chunks).toString('utf8');
       const answer = planned.shift() ?? fallback(body);
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, status: answer.status });
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body ?? '{}');
+      const respond = () => {
+        if (res.destroyed) return;
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body ?? '{}');
+      };
+      if (answer.delayMs) {
+        const timer = setTimeout(respond, answer.delayMs);
+        res.on('close', () => clearTimeout(timer));
+      } else {
+        respond();
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -161,3 +161,30 @@ test('json array: after its own bounded retries the sink returns transient and t
   const docs = ok().flatMap((r) => JSON.parse(r.body) as unknown[]);
   assert.deepEqual(docs, Array.from({ length: total }, (_, n) => (n % 2 ? { n } : `plain text ${n}`)), 'JSON payloads go in as is, others as strings, in order, once');
 });
+
+test('ndjson: a request that times out is sent again, and every line arrives once', { timeout: 120_000 }, async (t) => {
+  const { broker, client } = await brokerWithClient(t);
+  const dir = await mkdtemp(join(tmpdir(), 'http-sink-'));
+  const server = await startHttpRecorder();
+  t.after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const total = 30;
+  await client.createStream(STREAM);
+  await client.createTopic(STREAM, TOPIC);
+  await client.sendMessages(STREAM, TOPIC, { kind: 'partition', id: 0 }, Array.from({ length: total }, (_, n) => ({ payload: Buffer.from(JSON.stringify({ n })) })));
+  server.plan([{ status: 200, delayMs: 3_000 }]);
+  const sink = sinkSection('lines', server, `"127.0.0.1:${server.port}"`, 'format = "ndjson"\ntimeout_ms = 300\nretry_backoff_ms = 20');
+  const runtime = await startRuntime(dir, runtimeConfig(broker.port, dir, sink));
+  t.after(() => runtime.stop('SIGKILL').then(() => undefined));
+  const lines = () => server.requests.slice(1).flatMap((r) => r.body.split('\n').filter(Boolean));
+  await eventually(() => (lines().length >= total ? true : undefined), 60_000, `${total} lines at the server`, () => runtime.tail());
+  const retried = await runtime.waitForLog((l) => l.connector === 'lines' && /no complete response within 300 ms; retrying/.test(String(l.msg)), 10_000, 'the guest to log the timeout');
+  assert.ok(retried);
+  assert.equal(await runtime.stop('SIGTERM'), 0);
+  const first = server.requests[0];
+  assert.equal(first.headers['content-type'], 'application/x-ndjson');
+  assert.equal(server.requests[1].body, first.body, 'the timed-out batch is sent again unchanged');
+  assert.deepEqual(lines().map((l) => (JSON.parse(l) as { n: number }).n), Array.from({ length: total }, (_, n) => n), 'every message once, in order, one per line');
+});

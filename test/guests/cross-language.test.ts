@@ -385,7 +385,24 @@ describe('random source: JS, Rust and Go produce the same messages and state', (
     }
   });
 
-  for (const config of ['{"count":-1}', '{"count":"3"}', '{"count":4294967296}', '{"count":1.5}', '{"seed":true}', '{"max_messages":-1}', '{"bogus":1}']) {
+  it('paces batches with interval_ms: empty polls until the interval has passed since the last batch', async () => {
+    const expected = expectedRandom({ count: 2 }, 2);
+    for (const lang of LANGS) {
+      const source = await loaded.get(lang)!.instantiateSource();
+      source.open('{"count":2,"interval_ms":300}');
+      const first = describePoll(source.poll());
+      const early = describePoll(source.poll());
+      await new Promise((r) => setTimeout(r, 350));
+      const later = describePoll(source.poll());
+      source.close();
+      assert.deepEqual(first, expected[0], `${lang}: the first poll produces at once`);
+      assert.deepEqual(early.payloads, [], `${lang}: a poll within the interval is empty`);
+      assert.equal(early.state, undefined, `${lang}: an empty poll carries no state`);
+      assert.deepEqual(later, expected[1], `${lang}: after the interval the sequence continues`);
+    }
+  });
+
+  for (const config of ['{"count":-1}', '{"interval_ms":-5}', '{"count":"3"}', '{"count":4294967296}', '{"count":1.5}', '{"seed":true}', '{"max_messages":-1}', '{"bogus":1}']) {
     it(`refuses ${config} as invalid-config in every language`, async () => {
       for (const lang of LANGS) {
         const source = await loaded.get(lang)!.instantiateSource();

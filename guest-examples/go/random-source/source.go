@@ -6,6 +6,7 @@ package main
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"iggyconnector/sdk"
 )
@@ -24,6 +25,7 @@ type config struct {
 	MaxMessages uint64 `json:"max_messages"`
 	PayloadSize uint32 `json:"payload_size"`
 	Seed        uint32 `json:"seed"`
+	IntervalMs  uint32 `json:"interval_ms"`
 }
 
 type state struct {
@@ -32,6 +34,8 @@ type state struct {
 }
 
 type randomSource struct {
+	interval           time.Duration
+	lastBatch          time.Time
 	count, payloadSize uint32
 	maxMessages, seq   uint64
 	rng                uint32
@@ -42,7 +46,7 @@ func open(raw string, blob []byte) (sdk.Source, error) {
 	if err := sdk.ParseConfig(raw, &c); err != nil {
 		return nil, err
 	}
-	s := &randomSource{count: c.Count, payloadSize: c.PayloadSize, maxMessages: c.MaxMessages, rng: c.Seed}
+	s := &randomSource{interval: time.Duration(c.IntervalMs) * time.Millisecond, count: c.Count, payloadSize: c.PayloadSize, maxMessages: c.MaxMessages, rng: c.Seed}
 	if s.rng == 0 {
 		s.rng = defaultSeed
 	}
@@ -70,9 +74,12 @@ func (s *randomSource) Poll() (sdk.Poll, error) {
 	if s.maxMessages > 0 {
 		n = min(n, s.maxMessages-min(s.seq, s.maxMessages))
 	}
-	if n == 0 {
+	// interval_ms paces the source: at most one batch per interval, empty polls in between.
+	now := time.Now()
+	if n == 0 || (!s.lastBatch.IsZero() && now.Sub(s.lastBatch) < s.interval) {
 		return sdk.Poll{}, nil
 	}
+	s.lastBatch = now
 	size := int(s.payloadSize)
 	batch := sdk.NewBatchBuilder(int(n), int(n)*(size+64))
 	for range n {

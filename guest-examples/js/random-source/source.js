@@ -9,6 +9,8 @@ const HEADERS = encodeHeaders([{ key: 'source', kind: 'string', value: 'random' 
 let count = 10;
 let maxMessages = 0n;
 let payloadSize = 64;
+let intervalMs = 0;
+let lastBatchAt = -Infinity;
 let seq = 0n;
 let rng = DEFAULT_SEED;
 
@@ -29,7 +31,10 @@ export const source = sourceConnector({
       max_messages: { type: 'u64', default: 0n },
       payload_size: { type: 'u32', default: 64 },
       seed: { type: 'u32', default: DEFAULT_SEED },
+      interval_ms: { type: 'u32', default: 0 },
     });
+    intervalMs = c.interval_ms;
+    lastBatchAt = -Infinity;
     count = c.count;
     maxMessages = c.max_messages;
     payloadSize = c.payload_size;
@@ -42,7 +47,10 @@ export const source = sourceConnector({
     let n = BigInt(count);
     if (maxMessages > 0n) n = seq >= maxMessages ? 0n : (maxMessages - seq < n ? maxMessages - seq : n);
     const batch = new BatchBuilder();
-    if (n === 0n) return { batch };
+    // interval_ms paces the source: at most one batch per interval, empty polls in between.
+    const now = Date.now();
+    if (n === 0n || now - lastBatchAt < intervalMs) return { batch };
+    lastBatchAt = now;
     for (let i = 0n; i < n; i++) {
       let data = '';
       for (let j = 0; j < payloadSize; j++) data += ALPHABET[next() % 36];

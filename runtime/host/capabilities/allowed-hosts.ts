@@ -23,11 +23,12 @@ function parsePattern(text: string): HostPattern {
     if (colon > 0 && t.indexOf(':') === colon) {
       host = t.slice(0, colon);
       const p = t.slice(colon + 1);
-      port = p === '*' ? undefined : Number(p);
+      // A malformed port (empty, not a number) matches nothing rather than everything.
+      port = p === '*' ? undefined : /^\d{1,5}$/.test(p) ? Number(p) : -1;
     }
   }
   if (host.startsWith('*.')) host = host.slice(1);
-  return { host, port: port !== undefined && Number.isInteger(port) ? port : port === undefined ? undefined : -1 };
+  return { host, port };
 }
 
 export class AllowedHosts {

@@ -7,9 +7,14 @@ import { root } from './children.mjs';
 export const GUESTS = {
   'rust-count': join(root, 'guest-examples/rust/count-sink/count_sink.wasm'),
   'js-count': join(root, 'guest-examples/js/count-sink/count_sink.wasm'),
+  // Optional: measured when built (node scripts/build-guests.mjs --only=go), skipped otherwise.
+  'go-count': join(root, 'guest-examples/go/count-sink/count_sink.wasm'),
   'rust-random': join(root, 'guest-examples/rust/random-source/random_source.wasm'),
   'js-random': join(root, 'guest-examples/js/random-source/random_source.wasm'),
 };
+
+/** Guests a run can do without; the others must be built. */
+export const OPTIONAL_GUESTS = new Set(['go-count']);
 
 const str = (s) => JSON.stringify(s);
 
@@ -28,7 +33,7 @@ enabled = false
 }
 
 /** One sink on stream/topic with a consumer group, optionally with an add_fields transform. */
-export async function sinkConfig({ dir, port, guest, stream, topic, group, batch = 1000, pollInterval = '5ms', addFields = false, config = {} }) {
+export async function sinkConfig({ dir, port, guest, stream, topic, group, batch = 1000, pollInterval = '5ms', addFields = false, schema = 'json', config = {} }) {
   await mkdir(dir, { recursive: true });
   let text = `${head(port, dir)}
 [sinks.bench]
@@ -37,7 +42,7 @@ path = ${str(GUESTS[guest])}
 [[sinks.bench.streams]]
 stream = ${str(stream)}
 topics = [${str(topic)}]
-schema = "json"
+schema = ${str(schema)}
 batch_size = ${batch}
 poll_interval = ${str(pollInterval)}
 consumer_group = ${str(group)}

@@ -20,7 +20,7 @@ export function checkTargets(results) {
   const push = (what, target, measured, ok, context) => out.push({ what, target, measured, ok, context });
   if (results.sink) {
     const base = sink('baseline');
-    for (const [name, min] of [['rust-raw', 1_000_000], ['js-raw', 1_000_000], ['rust-add-fields', 700_000], ['js-add-fields', 700_000]]) {
+    for (const [name, min] of [['rust-raw', 1_000_000], ['rust-schema-raw', 1_000_000], ['go-raw', 1_000_000], ['js-raw', 1_000_000], ['rust-add-fields', 700_000], ['js-add-fields', 700_000]]) {
       const r = sink(name);
       if (r) push(`sink ${name} msgs/s`, `≥ ${int(min)}`, int(r.rate.median), r.rate.median >= min, `${fixed(r.vsBaseline)}× the plain consumer (${int(base?.rate.median)} msgs/s)`);
     }
@@ -32,7 +32,7 @@ export function checkTargets(results) {
       if (r) push(`source ${name} msgs/s`, '≥ 300,000', int(r.rate.median), r.rate.median >= 300_000, `${fixed(r.vsBaseline)}× the plain producer (${int(base?.rate.median)} msgs/s)`);
     }
   }
-  const runtimeRss = [...(results.sink ?? []), ...(results.source ?? [])].filter((r) => r.name !== 'baseline');
+  const runtimeRss = [...(results.sink ?? []), ...(results.source ?? [])].filter((r) => !r.name.startsWith('baseline'));
   for (const r of runtimeRss) {
     const kind = results.sink?.includes(r) ? 'sink' : 'source';
     push(`runtime peak RSS, ${kind} ${r.name}`, '≤ 100 MB', mib(r.peakRssBytes.median), r.peakRssBytes.median <= 100e6, '');
@@ -48,10 +48,17 @@ export function checkTargets(results) {
   return out;
 }
 
+/** When each suite was measured, when a partial run kept older suites. */
+function suiteDates(meta) {
+  const entries = Object.entries(meta.suites ?? {});
+  if (entries.length === 0) return '';
+  return `\n\n${table(['suite', 'measured', 'commit', 'runs', 'load average'], entries.map(([name, s]) => [name, s.date, s.commit, String(s.runs), s.loadAverage.map((l) => l.toFixed(1)).join(' / ')]))}`;
+}
+
 export function renderMarkdown(results) {
   const parts = [];
   const m = results.meta;
-  parts.push(`# Benchmark results\n\n${m.date} · node ${m.node} · ${m.cpus} CPU(s) · load average at start ${m.loadAverage.map((l) => l.toFixed(1)).join(' / ')} · commit ${m.commit}\n\nFigures are medians of ${m.runs} runs (min–max in brackets). Baselines ran in the same run, interleaved with what they bound.`);
+  parts.push(`# Benchmark results\n\n${m.date} · node ${m.node} · ${m.cpus} CPU(s) · load average at start ${m.loadAverage.map((l) => l.toFixed(1)).join(' / ')} · commit ${m.commit}\n\nFigures are medians of the runs shown (min–max in brackets). Baselines ran in the same run as what they bound, interleaved with it.${suiteDates(m)}`);
   const targets = checkTargets(results);
   if (targets.length) {
     parts.push(`## Targets\n\n${table(['figure', 'target', 'measured', 'met', 'beside the baseline'], targets.map((t) => [t.what, t.target, t.measured, t.ok ? 'yes' : '**no**', t.context]))}`);

@@ -75,6 +75,7 @@ export async function runBoundarySuite({ runs, ms, log }) {
   for (const [name, label, guest] of [
     ['rust', 'Rust count sink (wasm32-wasip2)', 'rust-count'],
     ['js', 'JS count sink (componentize-js)', 'js-count'],
+    ['go', 'Go count sink (wasip1 + adapter)', 'go-count'],
   ]) {
     if (!existsSync(GUESTS[guest])) {
       log(`boundary: ${label} skipped, ${GUESTS[guest]} is not built`);

@@ -5,6 +5,7 @@
 use iggy_connector_sdk::{export_source, parse_config, BatchBuilder, Error, Header, HeaderValue, Poll, Source};
 use serde::Deserialize;
 use std::io::Write as _;
+use std::time::{Duration, Instant};
 
 const DEFAULT_SEED: u32 = 2_654_435_769;
 const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -22,6 +23,8 @@ struct Config {
     payload_size: u32,
     #[serde(default = "default_seed")]
     seed: u32,
+    #[serde(default)]
+    interval_ms: u32,
 }
 
 fn default_count() -> u32 {
@@ -44,6 +47,8 @@ struct State {
 }
 
 struct RandomSource {
+    interval: Duration,
+    last_batch: Option<Instant>,
     count: u32,
     max_messages: u64,
     payload_size: u32,
@@ -73,7 +78,7 @@ impl Source for RandomSource {
             }
             None => (0, if c.seed == 0 { DEFAULT_SEED } else { c.seed }),
         };
-        Ok(RandomSource { count: c.count, max_messages: c.max_messages, payload_size: c.payload_size, seq, rng })
+        Ok(RandomSource { interval: Duration::from_millis(u64::from(c.interval_ms)), last_batch: None, count: c.count, max_messages: c.max_messages, payload_size: c.payload_size, seq, rng })
     }
 
     fn poll(&mut self) -> Result<Poll, Error> {
@@ -81,9 +86,12 @@ impl Source for RandomSource {
         if self.max_messages > 0 {
             n = n.min(self.max_messages.saturating_sub(self.seq));
         }
-        if n == 0 {
+        // interval_ms paces the source: at most one batch per interval, empty polls in between.
+        let now = Instant::now();
+        if n == 0 || self.last_batch.is_some_and(|at| now.duration_since(at) < self.interval) {
             return Ok(Poll::empty());
         }
+        self.last_batch = Some(now);
         let size = self.payload_size as usize;
         let mut batch = BatchBuilder::with_capacity(n as usize, n as usize * (size + 64));
         for _ in 0..n {
