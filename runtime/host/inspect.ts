@@ -1,6 +1,5 @@
 // What a component file declares: checks that the bytes are a component (not a core
 // module) and lists its world's imports and exports from the WIT jco prints for it.
-import { componentWit } from '@bytecodealliance/jco';
 import { ComponentFormatError } from './errors.js';
 
 export interface ComponentWorld {
@@ -38,6 +37,8 @@ const ITEM = /^\s*(import|export)\s+(?:([\w%-]+:[\w%-]+\/[\w%-]+(?:@[\w.+-]+)?)\
 export async function inspectWorld(bytes: Uint8Array, path: string): Promise<ComponentWorld> {
   let wit: string;
   try {
+    // jco costs ~25 MB per thread once loaded: import it only when a component is not in the cache.
+    const { componentWit } = await import('@bytecodealliance/jco');
     wit = await componentWit(bytes);
   } catch (cause) {
     throw new ComponentFormatError(`${path} could not be decoded as a component: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { transpile } from '@bytecodealliance/jco';
 import { ComponentTranspileError } from './errors.js';
 import type { ComponentWorld } from './inspect.js';
 import { capMemories } from './memory-cap.js';
@@ -104,6 +103,8 @@ export class TranspileCache {
       const t = performance.now();
       let files: Record<string, Uint8Array>;
       try {
+        // Loaded only on a cache miss: jco weighs ~25 MB per thread.
+        const { transpile } = await import('@bytecodealliance/jco');
         ({ files } = await transpile(bytes, {
           name: 'component',
           instantiation: 'sync',

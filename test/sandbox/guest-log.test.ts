@@ -1,11 +1,11 @@
-// Host-call abuse through the log: a token bucket per instance, a summary of dropped
+// Host-call abuse through the log: token buckets per instance, a summary of dropped
 // lines, a cap on line length, and bounded memory for stdout without newlines; first
 // on the GuestLog itself (with a hand-driven clock), then through a real flooding guest.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildBatch } from '../../runtime/batch/flat-batch.js';
 import { loadComponent } from '../../runtime/host/index.js';
-import { GuestLog } from '../../runtime/host/wasi/guest-log.js';
+import { DEFAULT_GUEST_LOG_LIMITS, GuestLog } from '../../runtime/host/wasi/guest-log.js';
 import { stdioSink } from '../../runtime/host/wasi/stdio.js';
 import { cache, captureLogger, fixtureGuest, type LogRecord } from '../host/support.js';
 
@@ -28,7 +28,7 @@ describe('guest log budget', () => {
     log.line('info', 'after the interval');
     const [summary] = summaries(records);
     assert.ok(summary, 'a summary once the interval passed');
-    assert.equal(summary.msg, '4800 log lines from guest dropped (over 100 lines/s, burst 1000)');
+    assert.match(summary.msg, /^4800 log lines from guest dropped \(over 100 lines\/s or \d+ bytes\/s, after a burst of 1000 lines/);
     assert.equal(summary.dropped, 4800);
     assert.notEqual(summary.origin, 'guest', 'the summary is the host speaking');
     // 8 s refilled 800 lines, one went to "after the interval".
@@ -39,6 +39,20 @@ describe('guest log budget', () => {
     assert.equal(summaries(records)[1]?.dropped, 201);
     log.line('error', 'after close');
     assert.equal(records.at(-1)?.msg, summaries(records)[1]?.msg, 'nothing is logged after close');
+  });
+
+  it('also budgets bytes, so long lines run out before the line count does', () => {
+    const { logger, records } = captureLogger();
+    let now = 0;
+    const log = new GuestLog(logger, { burstBytes: 64 * 1024, bytesPerSecond: 8 * 1024, maxLineBytes: 8192 }, () => now);
+    for (let i = 0; i < 20; i++) log.line('info', 'b'.repeat(8192));
+    assert.equal(guestLines(records).length, 8, '64 KiB of burst holds eight 8 KiB lines');
+    now = 1000;
+    log.line('info', 'b'.repeat(8192));
+    log.line('info', 'b'.repeat(8192));
+    assert.equal(guestLines(records).length, 9, 'one second refills 8 KiB');
+    log.close();
+    assert.equal(summaries(records)[0]?.dropped, 13);
   });
 
   it('cuts long lines at maxLineBytes and says how much was cut', () => {
@@ -87,7 +101,8 @@ describe('a real guest flooding the log', () => {
     const grown = process.memoryUsage().arrayBuffers - before;
     sink.close();
     const lines = guestLines(records);
-    assert.ok(lines.length >= 1000 && lines.length <= 1000 + Math.ceil(elapsedMs / 10) + 2, `${lines.length} guest lines logged in ${elapsedMs} ms`);
+    const { burst, linesPerSecond } = DEFAULT_GUEST_LOG_LIMITS;
+    assert.ok(lines.length >= burst && lines.length <= burst + Math.ceil((elapsedMs / 1000) * linesPerSecond) + 2, `${lines.length} guest lines logged in ${elapsedMs} ms`);
     assert.equal(lines[0]?.msg, 'flood 1.0');
     const dropped = summaries(records).reduce((n, r) => n + Number(r.dropped), 0);
     assert.equal(dropped + lines.filter((l) => l.msg.startsWith('flood ')).length + (lines.some((l) => l.msg.startsWith('LLLL')) ? 1 : 0) + lines.filter((l) => l.stream === 'stdout').length, 100_002, 'every line is either logged or counted as dropped');

@@ -1,6 +1,8 @@
 // wasi:sockets and wasi:http with nothing granted: the interfaces exist so that a
 // guest built against them loads, and every call that would reach the network
-// answers access-denied, an error the guest sees and can report.
+// answers access-denied, an error the guest sees and can report. Guests reach the
+// network only through the narrow capabilities in ../capabilities/ (http-client,
+// postgres), each call checked against permissions.allowed_hosts.
 import { fail } from './fail.js';
 
 const deny = (code: string) => (): never => fail(code);

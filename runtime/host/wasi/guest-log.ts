@@ -1,24 +1,34 @@
 // The one door through which a guest's words reach the runtime's log (host.log and
-// stdout/stderr lines): a token bucket per instance, a cap on line length, and one
-// summary line per interval counting what the bucket dropped.
+// stdout/stderr lines): token buckets per instance (lines and bytes), a cap on line
+// length, and one summary line per interval counting what the buckets dropped.
 import type { Logger } from '../../log/logger.js';
 
 export type GuestLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface GuestLogLimits {
-  /** Lines per second the bucket refills. */
+  /** Lines per second the line bucket refills. */
   linesPerSecond: number;
   /** Lines a quiet guest may log at once. */
   burst: number;
+  /** Bytes per second the byte bucket refills: bounds what the log's buffers hold while a call runs. */
+  bytesPerSecond: number;
+  /** Bytes a quiet guest may log at once. */
+  burstBytes: number;
   /** Longer lines are cut (on the byte count) and marked. */
   maxLineBytes: number;
   /** At most one "dropped" summary per interval. */
   summaryIntervalMs: number;
 }
 
+/**
+ * A connector that prints a line per message (the stdout sink) gets a 10,000-message
+ * batch through in one go; a guest looping on host.log is cut to 1000 lines/s.
+ */
 export const DEFAULT_GUEST_LOG_LIMITS: Readonly<GuestLogLimits> = {
-  linesPerSecond: 100,
-  burst: 1000,
+  linesPerSecond: 1000,
+  burst: 10_000,
+  bytesPerSecond: 1024 * 1024,
+  burstBytes: 8 * 1024 * 1024,
   maxLineBytes: 8 * 1024,
   summaryIntervalMs: 10_000,
 };
@@ -29,6 +39,7 @@ export class GuestLog {
   readonly #limits: GuestLogLimits;
   readonly #now: () => number;
   #tokens: number;
+  #byteTokens: number;
   #refilledAt: number;
   #dropped = 0;
   #summaryAt: number;
@@ -46,6 +57,7 @@ export class GuestLog {
     this.#limits = { ...DEFAULT_GUEST_LOG_LIMITS, ...limits };
     this.#now = now;
     this.#tokens = this.#limits.burst;
+    this.#byteTokens = this.#limits.burstBytes;
     this.#refilledAt = now();
     this.#summaryAt = this.#refilledAt;
   }
@@ -68,13 +80,16 @@ export class GuestLog {
     if (this.#closed) return;
     const now = this.#now();
     this.#refill(now);
-    if (this.#tokens < 1) {
+    // A string's length in UTF-16 units stands in for its bytes: close enough for a budget, and free.
+    const cost = Math.min(line.length, this.#limits.maxLineBytes);
+    if (this.#tokens < 1 || this.#byteTokens < cost) {
       this.#dropped += 1;
       this.#startTimer();
       if (now - this.#summaryAt >= this.#limits.summaryIntervalMs) this.summarize();
       return;
     }
     this.#tokens -= 1;
+    this.#byteTokens -= cost;
     if (this.#dropped > 0 && now - this.#summaryAt >= this.#limits.summaryIntervalMs) this.summarize();
     const text = this.#cut(line, cutBytes);
     if (fields) this.#lines[level](fields, text);
@@ -85,8 +100,11 @@ export class GuestLog {
   summarize(): void {
     this.#summaryAt = this.#now();
     if (this.#dropped === 0) return;
-    const { linesPerSecond, burst } = this.#limits;
-    this.#host.warn({ dropped: this.#dropped, linesPerSecond, burst }, `${this.#dropped} log lines from guest dropped (over ${linesPerSecond} lines/s, burst ${burst})`);
+    const { linesPerSecond, burst, bytesPerSecond, burstBytes } = this.#limits;
+    this.#host.warn(
+      { dropped: this.#dropped, linesPerSecond, burst, bytesPerSecond, burstBytes },
+      `${this.#dropped} log lines from guest dropped (over ${linesPerSecond} lines/s or ${bytesPerSecond} bytes/s, after a burst of ${burst} lines or ${burstBytes} bytes)`,
+    );
     this.#dropped = 0;
   }
 
@@ -100,8 +118,10 @@ export class GuestLog {
   }
 
   #refill(now: number): void {
-    const { linesPerSecond, burst } = this.#limits;
-    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilledAt) / 1000) * linesPerSecond);
+    const { linesPerSecond, burst, bytesPerSecond, burstBytes } = this.#limits;
+    const seconds = (now - this.#refilledAt) / 1000;
+    this.#tokens = Math.min(burst, this.#tokens + seconds * linesPerSecond);
+    this.#byteTokens = Math.min(burstBytes, this.#byteTokens + seconds * bytesPerSecond);
     this.#refilledAt = now;
   }
 
