@@ -208,6 +208,9 @@ function checkTransforms(connector: SinkConfig | SourceConfig, ctx: ConnectorCon
   }
 }
 
+/** The `allowed_hosts` patterns the host's matcher understands (docs/security.md, "Network access"). */
+const ALLOWED_HOST = /^(?:\*|(?:\*\.)?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(?::(?:\*|\d{1,5}))?$/;
+
 function permissions(table: Table, path: string, enabled: boolean, r: ValueReader, ctx: ConnectorContext): Permissions {
   const at = joinPath(path, 'permissions');
   const t = r.table(table, path, 'permissions') ?? {};
@@ -233,7 +236,9 @@ function permissions(table: Table, path: string, enabled: boolean, r: ValueReade
   });
   const allowedHosts = r.strings(t, at, 'allowed_hosts');
   allowedHosts.forEach((h, i) => {
-    if (!/^[^\s/]+$/.test(h)) ctx.problems.add(joinPath(joinPath(at, 'allowed_hosts'), i), `expected "host:port" or "host" (no scheme, no path), got ${describe(h)}`);
+    if (!ALLOWED_HOST.test(h)) {
+      ctx.problems.add(joinPath(joinPath(at, 'allowed_hosts'), i), `expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got ${describe(h)}`);
+    }
   });
   const stdio = r.oneOf(t, at, 'stdio', ['log', 'inherit', 'discard'] as const, DEFAULTS.stdio);
   return { preopens, env, stdio, allowedHosts };

@@ -23,7 +23,7 @@ export interface Grants {
   env?: string[];
   /** Guest stdout/stderr: 'log' (default) = lines to the logger, 'inherit' = this process's streams, 'discard'. */
   stdio?: 'log' | 'inherit' | 'discard';
-  /** Outbound network, later; today every socket and HTTP call is denied. */
+  /** Destinations the http-client and postgres capabilities may reach (docs/security.md, "Network access"); raw sockets stay denied. */
   allowedHosts?: string[];
 }
 

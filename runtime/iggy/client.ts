@@ -701,7 +701,9 @@ export class IggyClient {
       if (!assignment) {
         const synced = await this.syncConsumerGroup(stream, topic, consumer.id, options);
         if (!synced) throw IggyError.fromStatus(5006, `${what}: this client is not a member of the group`);
-        assignment = this.assignments.get(key)!;
+        // Not read back from the map: a heartbeat may clear it between the sync and this line.
+        assignment = this.assignments.get(key) ?? { partitions: synced.partitions, cursor: 0 };
+        this.assignments.set(key, assignment);
       }
       if (assignment.partitions.length === 0) {
         return { partitionId: NO_ASSIGNED_PARTITION, currentOffset: 0n, batch: emptyBatch() };

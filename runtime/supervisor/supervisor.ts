@@ -47,6 +47,8 @@ export interface SupervisorOptions {
 }
 
 const WORKER_URL = new URL('./connector-worker.js', import.meta.url);
+/** JS heap of one connector's worker thread (not the guest's memory, which `limits.memory_limit` caps). */
+const WORKER_HEAP_MB = 512;
 /** How long a connector must run before a failure no longer counts towards its backoff and max_restarts. */
 const STABLE_RUN_MS = 10_000;
 
@@ -184,7 +186,13 @@ export class Supervisor {
     handle.setState('starting');
     handle.endReason = undefined;
     handle.control = new BigInt64Array(control);
-    const worker = new Worker(WORKER_URL, { workerData: init, name: `connector:${handle.config.key}` });
+    // The guest's linear memory is capped by the host (limits.memory_limit); this caps the worker's own JS heap,
+    // so a runaway in the pipeline or a host capability fails this connector alone (ERR_WORKER_OUT_OF_MEMORY).
+    const worker = new Worker(WORKER_URL, {
+      workerData: init,
+      name: `connector:${handle.config.key}`,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
     handle.worker = worker;
     let failure: { error: SerializedError; restart: boolean } | undefined;
     worker.on('message', (event: WorkerEvent) => {

@@ -50,12 +50,13 @@ const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] $
 const outDir = join(root, 'bench');
 
 /** Writes the three outputs from a results object and prints the targets. */
-async function writeOutputs(results) {
+async function writeOutputs(results, { quiet = false } = {}) {
   const { renderMarkdown, renderSvg, checkTargets } = await import('./lib/report.mjs');
   results.targets = checkTargets(results);
   await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(outDir, 'results.md'), renderMarkdown(results));
   if (results.boundary) await writeFile(join(outDir, 'throughput.svg'), renderSvg(results.boundary));
+  if (quiet) return;
   log(`wrote bench/results.json, bench/results.md${results.boundary ? ', bench/throughput.svg' : ''}`);
   for (const t of results.targets) log(`${t.ok ? 'met    ' : 'NOT met'} ${t.what}: ${t.measured} (target ${t.target})${t.context ? `; ${t.context}` : ''}`);
 }
@@ -68,6 +69,10 @@ if (values['report-only']) {
     for (const [i, t] of p.threads.entries()) if (t.file && existsSync(t.file)) p.threads[i] = { thread: t.thread, file: t.file, ...(await analyseProfile(t.file)) };
   }
   await writeOutputs(results);
+if (failed.length > 0) {
+  log(`failed suites: ${failed.join(', ')} (their previous figures, if any, are kept in the outputs)`);
+  process.exitCode = 1;
+}
   process.exit(0);
 }
 
@@ -127,51 +132,60 @@ const measured = (suite) => {
 const scratch = await mkdtemp(join(tmpdir(), 'iggy-bench-'));
 await mkdir(outDir, { recursive: true });
 
-// Suites load their modules lazily: the boundary suite imports dist/ at load time.
-try {
-  if (options.only.includes('boundary')) {
-    const { runBoundarySuite } = await import('./suites/boundary.mjs');
-    results.boundary = await runBoundarySuite({ runs: options.runs, ms: options.boundaryMs, log });
-    measured('boundary');
+/** Keeps the profiles of the run in bench/results-profiles/, or forgets their scratch paths. */
+async function keepProfiles(profiles) {
+  if (!values['keep-profiles']) {
+    // The scratch folder goes away at the end; do not point at files that will not exist.
+    for (const p of profiles) for (const t of p.threads) delete t.file;
+    return;
   }
-  if (options.only.includes('sink')) {
-    const { runSinkSuite } = await import('./suites/sink.mjs');
-    results.sink = await runSinkSuite({ runs: options.runs, count: options.count, scratch, log });
-    measured('sink');
-  }
-  if (options.only.includes('source')) {
-    const { runSourceSuite } = await import('./suites/source.mjs');
-    results.source = await runSourceSuite({ runs: options.runs, count: options.count, scratch, log });
-    measured('source');
-  }
-  if (options.only.includes('latency')) {
-    const { runLatencySuite } = await import('./suites/latency.mjs');
-    results.latency = await runLatencySuite({ runs: options.runs, rate: 10_000, seconds: options.latencySeconds, warmupSeconds: 2, scratch, log });
-    measured('latency');
-  }
-  if (options.only.includes('profile')) {
-    const { runProfileSuite } = await import('./suites/profile.mjs');
-    results.profiles = await runProfileSuite({ count: options.profileCount, scratch, log });
-    measured('profile');
-    if (values['keep-profiles']) {
-      const kept = join(outDir, 'results-profiles');
-      await rm(kept, { recursive: true, force: true });
-      for (const p of results.profiles) {
-        for (const t of p.threads) {
-          const target = join(kept, p.name, t.thread.replace(' ', '-') + '.cpuprofile');
-          await mkdir(join(kept, p.name), { recursive: true });
-          await cp(t.file, target);
-          t.file = target;
-        }
-      }
-      log(`profiles kept in ${kept} (open them in Chrome DevTools, Performance tab)`);
-    } else {
-      // The scratch folder goes away below; do not point at files that will not exist.
-      for (const p of results.profiles) for (const t of p.threads) delete t.file;
+  const kept = join(outDir, 'results-profiles');
+  await rm(kept, { recursive: true, force: true });
+  for (const p of profiles) {
+    await mkdir(join(kept, p.name), { recursive: true });
+    for (const t of p.threads) {
+      const target = join(kept, p.name, `${t.thread.replace(' ', '-')}.cpuprofile`);
+      await cp(t.file, target);
+      t.file = target;
     }
+  }
+  log(`profiles kept in ${kept} (open them in Chrome DevTools, Performance tab)`);
+}
+
+// Each suite loads its module lazily (the boundary suite imports dist/ at load time). A failing
+// suite (on a shared machine, another build may break dist/ mid-run) is recorded and the others
+// still run; the outputs are written after every suite, so a killed run keeps what it measured.
+const suites = {
+  boundary: async () => (await import('./suites/boundary.mjs')).runBoundarySuite({ runs: options.runs, ms: options.boundaryMs, log }),
+  sink: async () => (await import('./suites/sink.mjs')).runSinkSuite({ runs: options.runs, count: options.count, scratch, log }),
+  source: async () => (await import('./suites/source.mjs')).runSourceSuite({ runs: options.runs, count: options.count, scratch, log }),
+  latency: async () => (await import('./suites/latency.mjs')).runLatencySuite({ runs: options.runs, rate: 10_000, seconds: options.latencySeconds, warmupSeconds: 2, scratch, log }),
+  profile: async () => {
+    const profiles = await (await import('./suites/profile.mjs')).runProfileSuite({ count: options.profileCount, scratch, log });
+    await keepProfiles(profiles);
+    return profiles;
+  },
+};
+const KEYS = { boundary: 'boundary', sink: 'sink', source: 'source', latency: 'latency', profile: 'profiles' };
+const failed = [];
+try {
+  for (const name of SUITES.filter((s) => options.only.includes(s))) {
+    try {
+      results[KEYS[name]] = await suites[name]();
+      measured(name);
+    } catch (error) {
+      failed.push(name);
+      log(`suite ${name} failed: ${error.message}`);
+      results.meta.suites[name] = { date: new Date().toISOString(), commit, error: `${error.code ?? error.name}: ${error.message}`.slice(0, 2000) };
+    }
+    await writeOutputs(results, { quiet: true });
   }
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }
 
 await writeOutputs(results);
+if (failed.length > 0) {
+  log(`failed suites: ${failed.join(', ')} (their previous figures, if any, are kept in the outputs)`);
+  process.exitCode = 1;
+}

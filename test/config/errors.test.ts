@@ -170,7 +170,7 @@ max_delay = "1s"
 [sinks.s.permissions]
 preopens = [{ host = "missing-dir", guest = "data" }]
 env = ["NOT-A-NAME"]
-allowed_hosts = ["http://db:5432"]
+allowed_hosts = ["http://db:5432", "db:"]
 stdio = "screen"
 [sources.r]
 path = "c.wasm"
@@ -190,7 +190,8 @@ partitioning = { partition_id = 1, messages_key = "k" }
     { path: 'sinks.s.permissions.preopens[0].guest', message: 'expected an absolute guest path starting with "/", got "data"' },
     { path: 'sinks.s.permissions.preopens[0].host', message: `directory not found: ${ws.path('missing-dir')}` },
     { path: 'sinks.s.permissions.env[0]', message: 'expected an environment variable name, got "NOT-A-NAME"' },
-    { path: 'sinks.s.permissions.allowed_hosts[0]', message: 'expected "host:port" or "host" (no scheme, no path), got "http://db:5432"' },
+    { path: 'sinks.s.permissions.allowed_hosts[0]', message: 'expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got "http://db:5432"' },
+    { path: 'sinks.s.permissions.allowed_hosts[1]', message: 'expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got "db:"' },
     { path: 'sinks.s.permissions.stdio', message: 'expected one of "log", "inherit", "discard", got "screen"' },
     { path: 'sinks.s.restart.max_delay', message: 'must not be shorter than initial_delay (60000 ms), got 1000 ms' },
     { path: 'sinks.s.errors.retry_max', message: 'must not be shorter than retry_initial (10000 ms), got 1000 ms' },

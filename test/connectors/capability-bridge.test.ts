@@ -7,12 +7,12 @@ import { once } from 'node:events';
 import { CapabilityBridgeError, IoBridge } from '../../runtime/host/capabilities/bridge.js';
 import type { HttpResult } from '../../runtime/host/capabilities/protocol.js';
 
-// Answers `/slow` after 600 ms, `/big` with 17 MiB, anything else at once with the path echoed.
+// Answers `/slow...` after 600 ms, `/big` with 17 MiB, anything else at once with the path echoed.
 const SERVER = `
 const { parentPort } = require('node:worker_threads');
 const http = require('node:http');
 const server = http.createServer((req, res) => {
-  if (req.url === '/slow') return void setTimeout(() => res.end('slow done'), 600);
+  if (req.url.startsWith('/slow')) return void setTimeout(() => res.end('slow ' + req.url), 600);
   if (req.url === '/big') return void res.end(Buffer.alloc(17 * 1024 * 1024, 97));
   res.setHeader('x-echo', req.method);
   res.end('path ' + req.url);
@@ -44,15 +44,14 @@ test('a call blocks until the I/O thread answers; a late answer never reaches th
   assert.equal(Buffer.from(r.body).toString(), 'path /a');
   assert.ok(r.headers.some(([k, v]) => k === 'x-echo' && v === 'GET'), JSON.stringify(r.headers));
 
-  // The bridge gives up before the I/O thread does; its answer arrives during the next call and must be dropped.
-  const abandoned = bridge.call(get(`${base}/slow`), 100);
+  // The bridge gives up before the I/O thread does; that answer arrives while the next call waits and must be dropped.
+  const abandoned = bridge.call(get(`${base}/slow?1`), 100);
   assert.deepEqual(abandoned, { ok: false, failure: { tag: 'timeout', val: 'no answer within 100 ms' } });
-  const next = bridge.call(get(`${base}/slow-is-over`), 10_000);
-  assert.equal(next.ok, true);
-  // A request that blocks past the slow one's answer, so the stale reply is in the port first.
+  const next = bridge.call(get(`${base}/slow?2`), 10_000);
+  assert.equal(next.ok, true, JSON.stringify(next));
+  assert.equal(Buffer.from((next as { value: HttpResult }).value.body).toString(), 'slow /slow?2');
   const after = bridge.call(get(`${base}/b`), 10_000);
   assert.equal(Buffer.from((after as { value: HttpResult }).value.body).toString(), 'path /b');
-  assert.equal(Buffer.from((next as { value: HttpResult }).value.body).toString(), 'path /slow-is-over');
 });
 
 test('failures come back as the WIT error cases: timeout, too-large, connection', async (t) => {
@@ -77,4 +76,14 @@ test('after close the bridge refuses calls instead of starting a new thread', as
   bridge.close();
   bridge.close();
   assert.throws(() => bridge.call(get(`${base}/y`), 1_000), CapabilityBridgeError);
+});
+
+test('a malformed request is invalid-request, not a network failure', async (t) => {
+  const base = await startServer(t);
+  const bridge = new IoBridge();
+  t.after(() => bridge.close());
+  const badHeader = bridge.call({ ...get(`${base}/x`), headers: [['bad header', 'v']] }, 10_000);
+  assert.equal((badHeader as { failure: { tag: string } }).failure?.tag, 'invalid-request', JSON.stringify(badHeader));
+  const badMethod = bridge.call({ ...get(`${base}/x`), method: 'CONNECT' }, 10_000);
+  assert.equal((badMethod as { failure: { tag: string } }).failure?.tag, 'invalid-request', JSON.stringify(badMethod));
 });

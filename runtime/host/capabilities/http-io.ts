@@ -2,8 +2,6 @@
 // redirect could leave allowed_hosts), a whole-request timeout, a capped body.
 import { IoFailure, MAX_RESULT_BYTES, type HttpCall, type HttpResult } from './protocol.js';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
-
 function describe(err: unknown): string {
   const e = err as { message?: string; cause?: { code?: string; message?: string } };
   const cause = e.cause?.code ?? e.cause?.message;
@@ -25,27 +23,34 @@ async function readCapped(response: Response, url: string): Promise<Uint8Array> 
 }
 
 export async function sendHttp(call: HttpCall): Promise<HttpResult> {
+  let headers: Headers;
+  try {
+    headers = new Headers(call.headers);
+  } catch (err) {
+    throw new IoFailure({ tag: 'invalid-request', val: `${call.method} ${call.url}: ${describe(err)}` });
+  }
   const timeout = AbortSignal.timeout(call.timeoutMs);
   try {
     const response = await fetch(call.url, {
       method: call.method,
-      headers: call.headers,
+      headers,
       body: call.body.byteLength > 0 && call.method !== 'GET' && call.method !== 'HEAD' ? call.body : undefined,
       redirect: 'manual',
       signal: timeout,
     });
-    const headers: [string, string][] = [];
-    response.headers.forEach((value, name) => headers.push([name, value]));
+    const answer: [string, string][] = [];
+    response.headers.forEach((value, name) => answer.push([name, value]));
     const body = await readCapped(response, call.url);
-    return { status: response.status, headers, body };
+    return { status: response.status, headers: answer, body };
   } catch (err) {
     if (err instanceof IoFailure) throw err;
     const name = (err as Error).name;
     if (timeout.aborted || name === 'TimeoutError' || name === 'AbortError') {
       throw new IoFailure({ tag: 'timeout', val: `${call.method} ${call.url}: no complete response within ${call.timeoutMs} ms` });
     }
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (err instanceof TypeError && (code === undefined || NETWORK_CODES.has(code) || /fetch failed/.test(err.message))) {
+    // fetch reports network trouble as "fetch failed" with the socket error as cause; a TypeError without one is about the request itself.
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause !== undefined || (err as { code?: string }).code !== undefined) {
       throw new IoFailure({ tag: 'connection', val: `${call.method} ${call.url}: ${describe(err)}` });
     }
     throw new IoFailure({ tag: 'invalid-request', val: `${call.method} ${call.url}: ${describe(err)}` });

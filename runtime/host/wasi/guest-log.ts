@@ -66,13 +66,8 @@ export class GuestLog {
     return this.#limits;
   }
 
-  /** Lines dropped since the last summary. */
-  get pendingDropped(): number {
-    return this.#dropped;
-  }
-
   /**
-   * Logs one line if the bucket has a token, cut to maxLineBytes. `cutBytes` counts
+   * Logs one line if both buckets allow it, cut to maxLineBytes. `cutBytes` counts
    * bytes the caller already discarded from this line (a stdout line that never ended).
    * The budget is checked before any formatting, so a dropped line costs a few compares.
    */

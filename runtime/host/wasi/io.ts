@@ -93,6 +93,8 @@ export class OutputStream {
   flush(): void {}
   blockingFlush(): void {}
   writeZeroes(len: bigint): void {
+    // WASI lets a write be no larger than check-write allowed; a bigger ask would make the host allocate it.
+    if (len > WRITE_BUDGET) fail({ tag: 'closed' });
     this.#write(new Uint8Array(Number(len)));
   }
   blockingWriteZeroesAndFlush(len: bigint): void {

@@ -52,7 +52,9 @@ export function checkTargets(results) {
 function suiteDates(meta) {
   const entries = Object.entries(meta.suites ?? {});
   if (entries.length === 0) return '';
-  return `\n\n${table(['suite', 'measured', 'commit', 'runs', 'load average'], entries.map(([name, s]) => [name, s.date, s.commit, String(s.runs), s.loadAverage.map((l) => l.toFixed(1)).join(' / ')]))}`;
+  const row = ([name, s]) =>
+    s.error ? [name, s.date, s.commit, 'failed', s.error.split('\n')[0].slice(0, 200)] : [name, s.date, s.commit, String(s.runs), s.loadAverage.map((l) => l.toFixed(1)).join(' / ')];
+  return `\n\n${table(['suite', 'measured', 'commit', 'runs', 'load average'], entries.map(row))}`;
 }
 
 export function renderMarkdown(results) {
