@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
-import { IggyClient, IggyClosedError, IggyError, NO_ASSIGNED_PARTITION, type Credentials, type SendPartitioning as ClientPartitioning } from '../iggy/index.js';
+import { IggyClient, IggyClosedError, IggyError, NO_ASSIGNED_PARTITION, Polling, type Credentials, type SendPartitioning as ClientPartitioning } from '../iggy/index.js';
 import { emptyBatch } from '../batch/flat-batch.js';
 import type { ConsumerRef, PipelineIggy, SendPartitioning } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
@@ -92,10 +92,11 @@ class ClientPort implements PipelineIggy {
     await this.client.joinConsumerGroup(stream, topic, group);
   }
 
-  async poll(stream: string, topic: string, consumer: ConsumerRef, partitionId: number | undefined, count: number) {
+  async poll(stream: string, topic: string, consumer: ConsumerRef, partitionId: number | undefined, count: number, fromOffset?: bigint) {
     const polled = await this.client.pollMessages(stream, topic, {
       consumer: toConsumer(consumer),
       ...(partitionId !== undefined ? { partitionId } : {}),
+      ...(fromOffset !== undefined ? { strategy: Polling.offset(fromOffset) } : {}),
       count,
       autoCommit: false,
     });

@@ -23,8 +23,11 @@ export interface PipelineIggy {
   ensureTopic(stream: string, topic: string): Promise<number>;
   /** Creates the consumer group when missing and joins it (again after every reconnect). */
   joinGroup(stream: string, topic: string, group: string): Promise<void>;
-  /** Polls with the `next` strategy and auto-commit off: offsets move only through `storeOffset`. */
-  poll(stream: string, topic: string, consumer: ConsumerRef, partitionId: number | undefined, count: number): Promise<PolledBatch>;
+  /**
+   * Polls with auto-commit off (offsets move only through `storeOffset`): with the `next` strategy, or
+   * from `fromOffset` on `partitionId` when given (the sink's read-ahead while the guest works).
+   */
+  poll(stream: string, topic: string, consumer: ConsumerRef, partitionId: number | undefined, count: number, fromOffset?: bigint): Promise<PolledBatch>;
   storeOffset(stream: string, topic: string, consumer: ConsumerRef, partitionId: number, offset: bigint): Promise<void>;
   /** Resolves once Iggy acknowledged every message of `batch`. */
   send(stream: string, topic: string, partitioning: SendPartitioning, batch: FlatBatch): Promise<void>;

@@ -116,26 +116,54 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
   let nextPartition = 0;
   logger.info({ stream: stream.stream, topic, consumer: consumer.name, partitions }, 'consuming');
 
-  while (!signal.aborted) {
-    // A plain consumer walks the partitions itself; a group's partitions are assigned by the server.
-    const partitionId = consumer.kind === 'group' ? undefined : nextPartition;
-    if (consumer.kind === 'consumer') nextPartition = (nextPartition + 1) % partitions;
-    const pollStarted = performance.now();
-    const polled = await retryIggy(() => client.poll(stream.stream, topic, consumer, partitionId, stream.batchSize), { signal, logger, what: `poll ${stream.stream}/${topic}` });
-    if (polled === undefined) return;
-    observeStage(loop.stats, 'poll', (performance.now() - pollStarted) / 1000);
-    if (polled.batch.count === 0) {
-      if (polled.currentOffset !== undefined) loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = 0;
-      if (consumer.kind === 'group' || nextPartition === 0) await sleep(stream.pollIntervalMs, signal);
-      continue;
+  // Read-ahead: while the guest works on a full batch, the poll for the batch after it is
+  // already on the wire (from an explicit offset, so it does not wait for the commit).
+  let ahead: ReadAhead | undefined;
+  try {
+    while (!signal.aborted) {
+      let polled: PolledBatch | undefined;
+      const pollStarted = performance.now();
+      if (ahead) {
+        polled = await ahead.settled;
+        ahead = undefined;
+      }
+      if (!polled) {
+        // A plain consumer walks the partitions itself; a group's partitions are assigned by the server.
+        const partitionId = consumer.kind === 'group' ? undefined : nextPartition;
+        if (consumer.kind === 'consumer') nextPartition = (nextPartition + 1) % partitions;
+        polled = await retryIggy(() => client.poll(stream.stream, topic, consumer, partitionId, stream.batchSize), { signal, logger, what: `poll ${stream.stream}/${topic}` });
+        if (polled === undefined) return;
+      }
+      observeStage(loop.stats, 'poll', (performance.now() - pollStarted) / 1000);
+      if (polled.batch.count === 0) {
+        if (polled.currentOffset !== undefined) loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = 0;
+        if (consumer.kind === 'group' || nextPartition === 0) await sleep(stream.pollIntervalMs, signal);
+        continue;
+      }
+      loop.stats.messagesIn += polled.batch.count;
+      const last = lastOffsetOf(polled.batch);
+      if (polled.batch.count >= stream.batchSize && (polled.currentOffset === undefined || polled.currentOffset > last)) {
+        ahead = readAhead(() => client.poll(stream.stream, topic, consumer, polled.partitionId, stream.batchSize, last + 1n));
+      }
+      const delivered = await deliver(loop, consumer, polled, chain);
+      if (!delivered) return; // shutdown while retrying: leave the offset where it is, the batch comes again
+      if (polled.currentOffset !== undefined) {
+        loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = Math.max(0, Number(polled.currentOffset - last));
+      }
     }
-    loop.stats.messagesIn += polled.batch.count;
-    const delivered = await deliver(loop, consumer, polled, chain);
-    if (!delivered) return; // shutdown while retrying: leave the offset where it is, the batch comes again
-    if (polled.currentOffset !== undefined) {
-      loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = Math.max(0, Number(polled.currentOffset - lastOffsetOf(polled.batch)));
-    }
+  } finally {
+    // A read-ahead still in flight is dropped: its messages are polled again from the stored offset.
+    await ahead?.settled;
   }
+}
+
+/** A poll already sent; settles to undefined on failure, so the loop falls back to a normal poll. */
+interface ReadAhead {
+  settled: Promise<PolledBatch | undefined>;
+}
+
+function readAhead(poll: () => Promise<PolledBatch>): ReadAhead {
+  return { settled: poll().catch(() => undefined) };
 }
 
 const lastOffsetOf = (batch: FlatBatch): bigint => batch.index.readBigUInt64LE((batch.count - 1) * INDEX_ENTRY_SIZE + Field.offset);

@@ -62,6 +62,8 @@ test('transient errors: the same batch is retried with backoff until the sink ac
   );
   t.after(() => runtime.stop('SIGKILL').then(() => undefined));
   await eventually(async () => ((await storedOffset(client)) === 9n ? true : undefined), 30_000, 'offset 9 stored', () => runtime.tail());
+  // The guest's lines reach the log through the worker asynchronously, possibly after the commit.
+  await eventually(() => (accepted(runtime).length >= 2 ? true : undefined), 10_000, 'both accepted lines in the log', () => runtime.tail());
   assert.deepEqual(accepted(runtime), [[0, 4], [5, 9]], 'each batch accepted exactly once, in order');
   const retries = runtime.logs.filter((l) => /transient\); retrying the same batch/.test(String(l.msg)));
   assert.equal(retries.length, 3, 'three retries logged');
@@ -77,6 +79,7 @@ test('permanent errors with on_permanent = "dead_letter": the batch goes to the 
   );
   t.after(() => runtime.stop('SIGKILL').then(() => undefined));
   await eventually(async () => ((await storedOffset(client)) === 9n ? true : undefined), 30_000, 'offset 9 stored', () => runtime.tail());
+  await eventually(() => (accepted(runtime).length >= 1 ? true : undefined), 10_000, 'the accepted line in the log', () => runtime.tail());
   assert.deepEqual(accepted(runtime), [[5, 9]], 'the second batch reached the sink');
   const dlq = await client.pollMessages('dlq', 't', { consumer: 'inspect', partitionId: 0, strategy: Polling.first(), count: 100 });
   const dead = [...messages(dlq.batch)];
@@ -109,6 +112,7 @@ test('a guest stuck in consume is terminated at call_timeout and restarted; the 
   );
   t.after(() => runtime.stop('SIGKILL').then(() => undefined));
   await eventually(async () => ((await storedOffset(client)) === 9n ? true : undefined), 60_000, 'offset 9 stored', () => runtime.tail());
+  await eventually(() => (accepted(runtime).length >= 2 ? true : undefined), 10_000, 'both accepted lines in the log', () => runtime.tail());
   assert.deepEqual(accepted(runtime), [[0, 4], [5, 9]], 'the batch held by the stuck instance was delivered by the next one');
   const timeout = runtime.logs.find((l) => /over limits.call_timeout/.test(String(l.msg)));
   assert.ok(timeout, 'the timeout is logged');
