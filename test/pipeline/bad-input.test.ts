@@ -165,3 +165,11 @@ preopens = [{ host = "${out}", guest = "/out", read_only = false }]
   assert.equal(crashyOffset?.storedOffset ?? -1n, -1n, 'no offset was stored for batches the sink never accepted');
   assert.equal(await runtime.stop('SIGTERM'), 0);
 });
+
+test('run with no enabled connector (and no HTTP API) says so and exits 0 instead of idling', async (t) => {
+  const dir = await tempDir(t);
+  const runtime = await startRuntime(dir, `[sinks.off]\nenabled = false\npath = "missing.wasm"\n[[sinks.off.streams]]\nstream = "s"\ntopics = ["t"]\n`);
+  const code = await new Promise<number | string>((resolve) => runtime.child.once('exit', (c, s) => resolve(c ?? s ?? 'unknown')));
+  assert.equal(code, 0, runtime.tail());
+  assert.ok(runtime.logs.some((l) => /nothing to run/.test(String(l.msg))), runtime.tail());
+});

@@ -1,13 +1,13 @@
 // `iggy-connectors run`: loads the config and supervises every enabled connector until a signal.
 import { ConfigError } from '../../config/index.js';
-import { startDevBroker, type DevBroker } from '../../broker/index.js';
+import type { DevBroker } from '../../broker/index.js';
 import { createLogger } from '../../log/logger.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { parseCommandArgs, CliUsageError, type Command } from '../command.js';
 import { onShutdownSignal } from '../signals.js';
 import { loadRuntimeConfig } from './load.js';
 import { startSummaryLog } from '../summary.js';
-import { startApiServer, type ApiServer } from '../../api/index.js';
+import type { ApiServer } from '../../api/index.js';
 import { VERSION } from '../version.js';
 
 export const runCommand: Command = {
@@ -52,8 +52,16 @@ closes; a second signal exits at once.`,
       throw error;
     }
 
+    const enabled = [...config.sinks, ...config.sources].filter((c) => c.enabled).length;
+    if (enabled === 0 && !config.http.enabled) {
+      logger.warn({ config: values.config }, 'no enabled connector and [http] is off: nothing to run; enable a connector (enabled = true)');
+      return 0;
+    }
+
+    // The broker and the HTTP API are loaded only when used: each module graph costs memory in a long-lived process.
     let broker: DevBroker | undefined;
     if (values['with-dev-broker']) {
+      const { startDevBroker } = await import('../../broker/index.js');
       broker = await startDevBroker({ host: config.iggy.host, port: config.iggy.port, logger: logger.child({ component: 'dev-broker' }) });
       logger.info({ address: `${config.iggy.host}:${broker.port}` }, 'development broker started (test fixture, not a production server)');
     }
@@ -62,6 +70,7 @@ closes; a second signal exits at once.`,
     let api: ApiServer | undefined;
     if (config.http.enabled) {
       // Bound before any connector starts, so a busy port fails the run cleanly.
+      const { startApiServer } = await import('../../api/index.js');
       api = await startApiServer({ config, supervisor, logger, version: VERSION }).catch(async (error: unknown) => {
         await broker?.close();
         throw error;
