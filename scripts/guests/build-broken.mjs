@@ -1,10 +1,9 @@
 // Builds the conformance kit's broken fixtures (test/fixtures/broken/<name>/), each a
 // component that breaks one rule of the contract, to <name>/<snake_name>.wasm.
 // Incremental like build-js.mjs, whose helpers it reuses.
-import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { buildGuestFolder, prepareWit, root, sdkDir } from './build-js.mjs';
+import { buildGuestSet, root } from './build-js.mjs';
 
 const brokenDir = join(root, 'test', 'fixtures', 'broken');
 const brokenWit = join(brokenDir, 'wit');
@@ -22,27 +21,7 @@ export const BROKEN = [
 ];
 
 export async function build({ force = false } = {}) {
-  const witPath = await prepareWit({ extraWorlds: await readFile(join(brokenWit, 'broken.wit'), 'utf8') });
-  try {
-    for (const f of BROKEN) {
-      const dir = join(brokenDir, f.name);
-      await buildGuestFolder({
-        dir,
-        entry: f.entry,
-        world: f.world,
-        witPath,
-        force,
-        hashDirs: [
-          { dir, ext: ['.js'] },
-          { dir: sdkDir, ext: ['.js'] },
-          { dir: join(root, 'wit'), ext: ['.wit'] },
-          { dir: brokenWit, ext: ['.wit'] },
-        ],
-      });
-    }
-  } finally {
-    await rm(witPath, { recursive: true, force: true });
-  }
+  await buildGuestSet({ baseDir: brokenDir, witDir: brokenWit, witFile: 'broken.wit', list: BROKEN, force });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -2,10 +2,9 @@
 // each to <name>/<snake_name>.wasm beside its source. Incremental like build-js.mjs.
 // Fixtures that probe WASI import it directly, so their worlds (wit/fixtures.wit
 // here) add WASI interfaces to the connector worlds.
-import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { buildGuestFolder, prepareWit, root, sdkDir } from './build-js.mjs';
+import { buildGuestSet, root } from './build-js.mjs';
 
 const fixturesDir = join(root, 'test', 'fixtures', 'guests');
 const fixtureWit = join(fixturesDir, 'wit');
@@ -26,28 +25,7 @@ export const FIXTURES = [
 ];
 
 export async function build({ force = false } = {}) {
-  const { readFile } = await import('node:fs/promises');
-  const witPath = await prepareWit({ extraWorlds: await readFile(join(fixtureWit, 'fixtures.wit'), 'utf8'), withWasi: true });
-  try {
-    for (const f of FIXTURES) {
-      const dir = join(fixturesDir, f.name);
-      await buildGuestFolder({
-        dir,
-        entry: f.entry,
-        world: f.world,
-        witPath,
-        force,
-        hashDirs: [
-          { dir, ext: ['.js'] },
-          { dir: sdkDir, ext: ['.js'] },
-          { dir: join(root, 'wit'), ext: ['.wit'] },
-          { dir: fixtureWit, ext: ['.wit'] },
-        ],
-      });
-    }
-  } finally {
-    await rm(witPath, { recursive: true, force: true });
-  }
+  await buildGuestSet({ baseDir: fixturesDir, witDir: fixtureWit, witFile: 'fixtures.wit', list: FIXTURES, withWasi: true, force });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

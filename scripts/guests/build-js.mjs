@@ -92,6 +92,35 @@ export async function buildGuestFolder({ dir, entry, world, hashDirs, witPath, f
   return 'built';
 }
 
+/**
+ * Builds a set of purpose-built guests (test fixtures): each `{ name, entry, world }` in
+ * `list` is the folder `<baseDir>/<name>`, built against wit/ plus the worlds in
+ * `<witDir>/<witFile>`; a change to any of those, the SDK or the guest rebuilds it.
+ */
+export async function buildGuestSet({ baseDir, witDir: extraWitDir, witFile, list, withWasi = false, force = false }) {
+  const witPath = await prepareWit({ extraWorlds: await readFile(join(extraWitDir, witFile), 'utf8'), withWasi });
+  try {
+    for (const f of list) {
+      const dir = join(baseDir, f.name);
+      await buildGuestFolder({
+        dir,
+        entry: f.entry,
+        world: f.world,
+        witPath,
+        force,
+        hashDirs: [
+          { dir, ext: ['.js'] },
+          { dir: sdkDir, ext: ['.js'] },
+          { dir: witDir, ext: ['.wit'] },
+          { dir: extraWitDir, ext: ['.wit'] },
+        ],
+      });
+    }
+  } finally {
+    await rm(witPath, { recursive: true, force: true });
+  }
+}
+
 /** Every guest-examples/js/<name>/ holding a sink.js or source.js. */
 export async function build({ force = false } = {}) {
   for (const name of (await readdir(jsGuests)).sort()) {
