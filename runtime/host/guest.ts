@@ -120,10 +120,9 @@ export class GuestCore {
 
 const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-export function sinkGuest(exports: SinkExports, core: GuestCore): SinkGuest {
+/** What both kinds share: `close` releases the instance whatever it answers; memory in use. */
+function closeAndMemory(exports: { close(): void }, core: GuestCore): { close(): void; memoryBytes(): number } {
   return {
-    open: (config) => core.call('open', () => exports.open(config)),
-    consume: (topic, meta, batch) => core.call('consume', () => exports.consume({ streamName: topic.stream, topicName: topic.topic }, meta, { index: view(batch.index), data: view(batch.data) })),
     close: () => {
       try {
         core.call('close', () => exports.close());
@@ -132,6 +131,14 @@ export function sinkGuest(exports: SinkExports, core: GuestCore): SinkGuest {
       }
     },
     memoryBytes: () => core.memoryBytes(),
+  };
+}
+
+export function sinkGuest(exports: SinkExports, core: GuestCore): SinkGuest {
+  return {
+    open: (config) => core.call('open', () => exports.open(config)),
+    consume: (topic, meta, batch) => core.call('consume', () => exports.consume({ streamName: topic.stream, topicName: topic.topic }, meta, { index: view(batch.index), data: view(batch.data) })),
+    ...closeAndMemory(exports, core),
   };
 }
 
@@ -146,13 +153,6 @@ export function sourceGuest(exports: SourceExports, core: GuestCore): SourceGues
       const batch: FlatBatch = { count: index.length / INDEX_ENTRY_SIZE, index: toBuffer(index), data: toBuffer(data) };
       return result.state == null ? { batch } : { batch, state: result.state };
     },
-    close: () => {
-      try {
-        core.call('close', () => exports.close());
-      } finally {
-        core.release();
-      }
-    },
-    memoryBytes: () => core.memoryBytes(),
+    ...closeAndMemory(exports, core),
   };
 }
