@@ -16,6 +16,12 @@ export const GUESTS = {
 /** Guests a run can do without; the others must be built. */
 export const OPTIONAL_GUESTS = new Set(['go-count']);
 
+/** The real connectors of the connectors suite; only that suite needs them built. */
+export const CONNECTOR_GUESTS = {
+  'rust-postgres': join(root, 'guest-examples/rust/postgres-sink/postgres_sink.wasm'),
+  'rust-http': join(root, 'guest-examples/rust/http-sink/http_sink.wasm'),
+};
+
 const str = (s) => JSON.stringify(s);
 
 function head(port, dir) {
@@ -32,12 +38,15 @@ enabled = false
 `;
 }
 
-/** One sink on stream/topic with a consumer group, optionally with an add_fields transform. */
-export async function sinkConfig({ dir, port, guest, stream, topic, group, batch = 1000, pollInterval = '5ms', addFields = false, schema = 'json', config = {} }) {
+/**
+ * One sink on stream/topic with a consumer group, optionally with an add_fields transform.
+ * `config` values are strings, numbers or booleans; `allowedHosts` ("host:port") grants network access.
+ */
+export async function sinkConfig({ dir, port, guest, stream, topic, group, batch = 1000, pollInterval = '5ms', addFields = false, schema = 'json', config = {}, allowedHosts = [] }) {
   await mkdir(dir, { recursive: true });
   let text = `${head(port, dir)}
 [sinks.bench]
-path = ${str(GUESTS[guest])}
+path = ${str(GUESTS[guest] ?? CONNECTOR_GUESTS[guest])}
 
 [[sinks.bench.streams]]
 stream = ${str(stream)}
@@ -46,6 +55,9 @@ schema = ${str(schema)}
 batch_size = ${batch}
 poll_interval = ${str(pollInterval)}
 consumer_group = ${str(group)}
+
+[sinks.bench.permissions]
+allowed_hosts = [${allowedHosts.map(str).join(', ')}]
 
 [sinks.bench.config]
 ${Object.entries(config).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n')}

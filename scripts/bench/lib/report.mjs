@@ -78,6 +78,15 @@ export function renderMarkdown(results) {
     const rows = results.source.map((r) => [r.label, spread(r.rate), fixed(r.vsBaseline), mib(r.peakRssBytes.median), mib(r.firstBatchRssBytes?.median)]);
     parts.push(`## Source end to end (${int(results.source[0].messages)} messages, batch 1,000)\n\n${table(['producer', 'msgs/s', '× baseline', 'peak RSS', 'RSS at first batch'], rows)}`);
   }
+  if (results.connectors) {
+    // One table per destination: each runtime row is read against the baseline above it.
+    const dest = { postgres: 'PostgreSQL (local server, fsync off)', http: 'local HTTP _bulk endpoint (counts lines, answers 200)' };
+    const sections = Object.entries(dest)
+      .map(([target, title]) => [title, results.connectors.filter((r) => r.target === target)])
+      .filter(([, rows]) => rows.length > 0)
+      .map(([title, rows]) => `### Into ${title}\n\n${table(['writer', 'msgs/s', '× baseline', 'peak RSS', 'RSS at first batch'], rows.map((r) => [r.label, spread(r.rate), fixed(r.vsBaseline), mib(r.peakRssBytes.median), mib(r.firstBatchRssBytes?.median)]))}`);
+    parts.push(`## Real connectors end to end (${int(results.connectors[0].messages)} messages preloaded, batch 1,000, 1 partition)\n\nThe runtime is timed from its first committed offset to the last; a baseline from its first finished batch to the last. Every run checks that all messages arrived (rows counted, bulk lines counted).\n\n${sections.join('\n\n')}`);
+  }
   if (results.latency) {
     const l = results.latency;
     const rows = l.rows.map((r) => [r.label, ms(r.p50.median), ms(r.p90.median), ms(r.p99.median), ms(r.p999.median), ms(r.max.median), int(r.samples), int(r.producedRate.median)]);
