@@ -1,12 +1,15 @@
 // A source connector's message path: the guest's `poll` → transforms / schema
-// check → send to Iggy → persist the state blob. State is saved only after Iggy
-// acknowledged every message produced before it, so a restart resumes exactly
-// after the last acknowledged batch (at-least-once, nothing skipped).
+// check → send to Iggy → persist the state blob. Sends are pipelined (a few
+// batches in flight while the guest produces the next), but a state is saved only
+// after Iggy acknowledged every message produced before it, so a restart resumes
+// after an acknowledged batch (at-least-once, nothing skipped).
 import type { Logger } from 'pino';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { buildBatch, headersOf, payloadOf, Field, INDEX_ENTRY_SIZE, readU128, type FlatBatch } from '../batch/flat-batch.js';
 import type { SourceConfig, SourceStreamConfig } from '../config/index.js';
 import { loadComponent, ConnectorCallError, type SourceGuest } from '../host/index.js';
-import type { StateStore } from '../state/state-store.js';
+import type { StateStore, StateWriter } from '../state/state-store.js';
+import { isRetryable } from '../iggy/errors.js';
 import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
 import { checkSchema } from './schema/index.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
@@ -40,6 +43,11 @@ interface Prepared {
   batch: FlatBatch;
   routes?: Int32Array;
 }
+
+/** Flushes whose sends may be in flight at once: the guest keeps producing while earlier batches wait for their acks. */
+const MAX_FLUSHES_IN_FLIGHT = 4;
+/** The state is persisted at most this often; a crash re-produces at most this window (at-least-once). */
+const STATE_SAVE_INTERVAL_MS = 100;
 
 /** Batches produced by the guest, waiting to be sent together (batch_size / linger_time). */
 interface Pending {
@@ -85,6 +93,13 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
 
   const pending: Pending = { batches: [], count: 0, since: 0 };
   const failures = { transient: 0 };
+  const writer = options.stateStore.writer(config.key, {
+    intervalMs: STATE_SAVE_INTERVAL_MS,
+    onSaved: (seconds) => observeStage(stats, 'commit', seconds),
+  });
+  const acks = new AckWindow({ maxInFlight: MAX_FLUSHES_IN_FLIGHT, onAcknowledged: (state) => writer.offer(state) });
+  const order: SendOrder = { retrying: 0 };
+  const flush = (): Promise<void> => acks.push(dispatch(options, chain, destinations, pending, acks.tail, order), takeState(pending));
   let healthy = false;
   try {
     while (!signal.aborted) {
@@ -105,14 +120,20 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
       if (produced.state) pending.state = produced.state;
       const lingerOver = Date.now() - pending.since >= primary.lingerMs;
       if (pending.count >= primary.batchSize || (pending.count > 0 && (lingerOver || produced.batch.count === 0)) || (pending.count === 0 && pending.state)) {
-        await flush(options, chain, destinations, pending);
+        await flush();
       }
       if (produced.batch.count === 0) await sleep(config.pollIntervalMs, signal);
+      // While sends are in flight the loop never waits on I/O by itself: give acks,
+      // state saves and timers their turn after every poll.
+      else await nextTurn();
     }
     // Shutdown: what the guest already produced is sent and its state saved before close().
-    await flush(options, chain, destinations, pending);
+    await flush();
+    await acks.drain();
     healthy = true;
   } finally {
+    // Every state the writer holds was acknowledged, so saving it is right even when failing.
+    await closeWriter(writer, healthy, logger);
     if (healthy) closeGuest(watch, guest, logger);
   }
 }
@@ -189,34 +210,180 @@ async function prepare(options: SourcePipelineOptions, chain: TransformChain, pr
   return 'routes' in result && result.routes ? { batch: result.batch, routes: result.routes } : { batch: result.batch };
 }
 
-/** Sends everything pending, in order, then saves the latest state. */
-async function flush(options: SourcePipelineOptions, chain: TransformChain, destinations: Destination[], pending: Pending): Promise<void> {
-  const { client, logger, stats, stateStore, config } = options;
+/**
+ * Starts sending everything pending, in order, without waiting for the acks;
+ * the returned promise resolves once these sends and every earlier one
+ * (`previous`) were acknowledged. Empties `pending` except for its state.
+ */
+function dispatch(options: SourcePipelineOptions, chain: TransformChain, destinations: Destination[], pending: Pending, previous: Promise<void>, order: SendOrder): Promise<void> {
+  const { client, logger, stats } = options;
   const primary = destinations[0]!;
+  let done = previous;
   for (const prepared of pending.batches) {
     for (const part of splitByRoute(prepared, chain, primary)) {
       for (const chunk of chunks(part.batch, part.destination.config.batchSize)) {
         for (const { partitioning, batch: keyed } of partitionsOf(chunk, part.destination.config)) {
+          const { stream, topic } = part.destination;
           const started = performance.now();
-          await retryIggy(() => client.send(part.destination.stream, part.destination.topic, partitioning, keyed), {
-            signal: undefined,
+          done = sendAfter(done, () => client.send(stream, topic, partitioning, keyed), order, {
             logger,
-            what: `send ${keyed.count} message(s) to ${part.destination.stream}/${part.destination.topic}`,
+            what: `send ${keyed.count} message(s) to ${stream}/${topic}`,
+          }).then(() => {
+            observeStage(stats, 'send', (performance.now() - started) / 1000);
+            stats.messagesOut += keyed.count;
           });
-          observeStage(stats, 'send', (performance.now() - started) / 1000);
-          stats.messagesOut += keyed.count;
         }
       }
     }
-    stats.batches += 1;
   }
+  const batches = pending.batches.length;
   pending.batches = [];
   pending.count = 0;
-  if (pending.state) {
-    const started = performance.now();
-    await stateStore.save(config.key, pending.state);
-    observeStage(stats, 'commit', (performance.now() - started) / 1000);
-    pending.state = undefined;
+  return batches === 0
+    ? done
+    : done.then(() => {
+        stats.batches += batches;
+      });
+}
+
+function takeState(pending: Pending): Uint8Array | undefined {
+  const state = pending.state;
+  pending.state = undefined;
+  return state;
+}
+
+/** Shared by a source's sends: how many retries are under way. */
+interface SendOrder {
+  retrying: number;
+}
+
+/**
+ * Sends at once (pipelined on the connection) and resolves after `previous` and
+ * this send were acknowledged. A retryable failure (connection lost) is retried
+ * only after every earlier send succeeded, and while a retry is under way new
+ * sends wait for it instead of going out first, so batches reach Iggy in order
+ * across reconnects. Other failures reject, as does a failure of `previous`.
+ */
+function sendAfter(previous: Promise<void>, send: () => Promise<void>, order: SendOrder, retry: { logger: Logger; what: string }): Promise<void> {
+  // `previous` may reject before this send settles; its failure is reported by the AckWindow.
+  previous.catch(() => undefined);
+  const retryAfterPrevious = (): Promise<void> => {
+    order.retrying += 1;
+    return previous
+      .then(() => retryIggy(send, { signal: undefined, logger: retry.logger, what: retry.what }))
+      .then(() => undefined)
+      .finally(() => {
+        order.retrying -= 1;
+      });
+  };
+  if (order.retrying > 0) return retryAfterPrevious();
+  return send().then(
+    () => previous,
+    (error: unknown) => {
+      if (!isRetryable(error)) throw error;
+      retry.logger.warn({ err: error }, `${retry.what}: Iggy unreachable, sending again after the batches before it`);
+      return retryAfterPrevious();
+    },
+  );
+}
+
+async function closeWriter(writer: StateWriter, healthy: boolean, logger: Logger): Promise<void> {
+  try {
+    await writer.close();
+  } catch (error) {
+    if (healthy) throw error;
+    // Already failing for another reason: that error is the one to report.
+    logger.warn({ err: error }, 'source state could not be saved while stopping');
+  }
+}
+
+export interface AckWindowOptions {
+  /** Flushes waiting for their acks at once; `push` waits while this many are outstanding. */
+  maxInFlight: number;
+  /** Called, in push order, with the state of each flush that (with every earlier one) was acknowledged. */
+  onAcknowledged: (state: Uint8Array) => void;
+}
+
+interface InFlight {
+  state: Uint8Array | undefined;
+  outcome: 'pending' | 'acknowledged' | 'failed';
+}
+
+/**
+ * The in-order commit of a source's state. Each pushed flush is (the promise
+ * of its sends' acks, the guest state after it). A state is handed on only once
+ * its flush and every flush pushed before it were acknowledged, whatever order
+ * the promises settle in; after a failure nothing pushed after the failed flush
+ * is handed on, and `push`/`drain` throw that failure.
+ */
+export class AckWindow {
+  readonly #options: AckWindowOptions;
+  readonly #queue: InFlight[] = [];
+  #failure: { error: unknown } | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #waiters: (() => void)[] = [];
+
+  constructor(options: AckWindowOptions) {
+    this.#options = options;
+  }
+
+  /** Settles once everything pushed so far was acknowledged (rejects on a failure): chain the next sends on it. */
+  get tail(): Promise<void> {
+    return this.#tail;
+  }
+
+  get inFlight(): number {
+    return this.#queue.length;
+  }
+
+  /** Adds a flush; resolves once there is room for another one. Throws the first failure seen. */
+  async push(acked: Promise<void>, state: Uint8Array | undefined): Promise<void> {
+    this.#throwIfFailed();
+    const entry: InFlight = { state, outcome: 'pending' };
+    this.#queue.push(entry);
+    acked.then(
+      () => this.#settle(entry, 'acknowledged'),
+      (error: unknown) => {
+        this.#failure ??= { error };
+        this.#settle(entry, 'failed');
+      },
+    );
+    const previous = this.#tail;
+    this.#tail = Promise.all([previous, acked]).then(() => undefined);
+    this.#tail.catch(() => undefined); // observed through push/drain
+    while (this.#queue.length >= this.#options.maxInFlight && !this.#failure) await this.#changed();
+    this.#throwIfFailed();
+  }
+
+  /** Waits until every pushed flush was acknowledged and its state handed on; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.#queue.length > 0 && !this.#failure) await this.#changed();
+    this.#throwIfFailed();
+  }
+
+  #settle(entry: InFlight, outcome: 'acknowledged' | 'failed'): void {
+    entry.outcome = outcome;
+    // Hand on only the newest state of the acknowledged prefix: older ones are superseded.
+    // A failed flush stays at the head for good, so nothing pushed after it is handed on.
+    let newest: Uint8Array | undefined;
+    while (this.#queue[0]?.outcome === 'acknowledged') {
+      const head = this.#queue.shift()!;
+      if (head.state) newest = head.state;
+    }
+    try {
+      if (newest) this.#options.onAcknowledged(newest);
+    } catch (error) {
+      this.#failure ??= { error };
+    }
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  #changed(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
   }
 }
 
