@@ -2,12 +2,13 @@
 //   record = [batch header: 256 B][frame]…   frame = [header: 48 B][payload][user headers]
 // Checksums are XXH3-64 (seed 0): per frame over frame[8..end]; per batch over the six header
 // fields (partition, base offset, base timestamp, origin timestamp, length as u64, count as u32)
-// followed by each frame's 8-byte checksum. Encoding allocates nothing but the target and one
-// small scratch buffer for the batch checksum; decoding into a FlatBatch copies no payload.
+// followed by each frame's 8-byte checksum. Per batch, encoding allocates only the target, one
+// small scratch buffer for the batch checksum and a few views; decoding into a FlatBatch copies
+// no payload. Per message, fields go through DataViews and no BigInt is made but the checksum.
 import { xxh3 } from '@node-rs/xxhash';
 import { type FlatBatch, type MessageInput, Field, INDEX_ENTRY_SIZE, writeU128 } from '../../batch/flat-batch.js';
 import { Status } from './status.js';
-import { validateUserHeaders } from './user-headers.js';
+import { validateUserHeaderRange } from './user-headers.js';
 import { WireError } from './wire-error.js';
 
 export const BATCH_HEADER_SIZE = 256;
@@ -28,10 +29,10 @@ const sourceCount = (s: BatchSource): number => (isFlat(s) ? s.count : s.length)
 export function batchSize(source: BatchSource): number {
   let size = BATCH_HEADER_SIZE;
   if (isFlat(source)) {
-    const ix = source.index;
+    const iv = viewOf(source.index);
     for (let i = 0; i < source.count; i++) {
       const base = i * INDEX_ENTRY_SIZE;
-      size += MESSAGE_HEADER_SIZE + ix.readUInt32LE(base + Field.payloadLength) + ix.readUInt32LE(base + Field.headersLength);
+      size += MESSAGE_HEADER_SIZE + iv.getUint32(base + Field.payloadLength, true) + iv.getUint32(base + Field.headersLength, true);
     }
   } else {
     for (const m of source) size += MESSAGE_HEADER_SIZE + m.payload.length + (m.headers?.length ?? 0);
@@ -57,79 +58,134 @@ export function writeBatch(target: Buffer, at: number, source: BatchSource, opti
   if (count === 0) throw new WireError('cannot encode an empty message batch', { status: Status.InvalidMessagesCount });
   // Timestamps are µs since the epoch (~2^51), exact as doubles; numbers avoid BigInt per message.
   const now = Number(options.now ?? nowMicros());
-  const flat = isFlat(source) ? source : undefined;
-  const inputs = isFlat(source) ? undefined : source;
-  const originOf = (i: number): number => {
-    const t = flat ? readU64(flat.index, i * INDEX_ENTRY_SIZE + Field.originTimestamp) : Number(inputs![i]!.originTimestamp ?? 0n);
-    return t === 0 ? now : t;
-  };
-  let origin = originOf(0);
-  for (let i = 1; i < count; i++) {
-    const t = originOf(i);
-    if (t < origin) origin = t;
-  }
+  const tv = viewOf(target);
+  // The hashed range of a frame (bytes 8.. to its end) is contiguous, so one xxh64 call over a
+  // plain Uint8Array view (cheaper to slice than a Buffer) covers it.
+  const tu = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
   target.fill(0, at, at + BATCH_HEADER_SIZE);
   const scratch = Buffer.allocUnsafe(44 + 8 * count);
-  let pos = at + BATCH_HEADER_SIZE;
-  for (let i = 0; i < count; i++) {
-    const start = pos;
-    let payloadLength: number;
-    let headersLength: number;
-    if (flat) {
-      const base = i * INDEX_ENTRY_SIZE;
-      const ix = flat.index;
-      copySmall(ix, base + Field.id, target, start + FrameOffsets.id, 16);
-      const ps = ix.readUInt32LE(base + Field.payloadStart);
-      const hs = ix.readUInt32LE(base + Field.headersStart);
-      payloadLength = ix.readUInt32LE(base + Field.payloadLength);
-      headersLength = ix.readUInt32LE(base + Field.headersLength);
-      flat.data.copy(target, start + MESSAGE_HEADER_SIZE, ps, ps + payloadLength);
-      if (headersLength > 0) flat.data.copy(target, start + MESSAGE_HEADER_SIZE + payloadLength, hs, hs + headersLength);
-    } else {
-      const m = inputs![i]!;
-      writeU128(target, start + FrameOffsets.id, m.id ?? 0n);
-      const headers = m.headers ?? EMPTY;
-      payloadLength = m.payload.length;
-      headersLength = headers.length;
-      target.set(m.payload, start + MESSAGE_HEADER_SIZE);
-      target.set(headers, start + MESSAGE_HEADER_SIZE + payloadLength);
-    }
-    const headersAt = start + MESSAGE_HEADER_SIZE + payloadLength;
-    if (headersLength > 0) validateUserHeaders(target.subarray(headersAt, headersAt + headersLength), `user headers of message ${i}`);
-    const delta = originOf(i) - origin;
-    if (delta > 0xffff_ffff) {
-      throw new WireError(`message ${i} is ${delta} µs after the batch's earliest; a batch spans at most ${MAX_TIMESTAMP_DELTA} µs`, { status: Status.InvalidMessageTimestampDelta });
-    }
-    target.writeUInt32LE(i, start + FrameOffsets.offsetDelta);
-    target.writeUInt32LE(delta, start + FrameOffsets.timestampDelta);
-    target.writeUInt32LE(headersLength, start + FrameOffsets.userHeadersLength);
-    target.writeUInt32LE(payloadLength, start + FrameOffsets.payloadLength);
-    target.writeUInt32LE(0, start + FrameOffsets.reserved);
-    target.writeUInt32LE(0, start + FrameOffsets.reserved + 4);
-    pos = headersAt + headersLength;
-    target.writeBigUInt64LE(xxh3.xxh64(target.subarray(start + 8, pos)), start);
-    copySmall(target, start, scratch, 44 + 8 * i, 8);
-  }
-  writeU64(target, at + BatchOffsets.originTimestamp, origin);
-  writeU64(target, at + BatchOffsets.batchLength, pos - at);
-  target.writeUInt32LE(count, at + BatchOffsets.messageCount);
+  const sv = viewOf(scratch);
+  const pos = isFlat(source) ? writeFlatFrames(tv, tu, at, source, now, sv) : writeInputFrames(target, tv, tu, at, source, now, sv);
+  writeU64(tv, at + BatchOffsets.batchLength, pos - at);
+  tv.setUint32(at + BatchOffsets.messageCount, count, true);
   target.copy(scratch, 0, at, at + 40);
   target.copy(scratch, 40, at + BatchOffsets.messageCount, at + BatchOffsets.messageCount + 4);
-  target.writeBigUInt64LE(xxh3.xxh64(scratch), at + BatchOffsets.batchChecksum);
+  tv.setBigUint64(at + BatchOffsets.batchChecksum, xxh3.xxh64(scratch), true);
   return pos;
 }
 
-/** Byte loop for copies of a few bytes, where Buffer.copy's call overhead dominates. */
-function copySmall(src: Buffer, from: number, dst: Buffer, to: number, n: number): void {
-  for (let k = 0; k < n; k++) dst[to + k] = src[from + k]!;
+/** Runs shorter than this are copied a word at a time: Buffer#copy's per-call cost dominates there. */
+const SHORT_COPY = 256;
+
+/** The frames of a flat batch (the guest's output) and the header's origin timestamp; returns the end. */
+function writeFlatFrames(tv: DataView, tu: Uint8Array, at: number, flat: FlatBatch, now: number, sv: DataView): number {
+  const count = flat.count;
+  const iv = viewOf(flat.index);
+  const data = flat.data;
+  const dv = viewOf(data);
+  let origin = Infinity;
+  for (let i = 0; i < count; i++) {
+    const t = readU64(iv, i * INDEX_ENTRY_SIZE + Field.originTimestamp);
+    const o = t === 0 ? now : t;
+    if (o < origin) origin = o;
+  }
+  let pos = at + BATCH_HEADER_SIZE;
+  for (let i = 0; i < count; i++) {
+    const start = pos;
+    const base = i * INDEX_ENTRY_SIZE;
+    for (let k = 0; k < 16; k += 4) tv.setUint32(start + FrameOffsets.id + k, iv.getUint32(base + Field.id + k, true), true);
+    const ps = iv.getUint32(base + Field.payloadStart, true);
+    const payloadLength = iv.getUint32(base + Field.payloadLength, true);
+    const hs = iv.getUint32(base + Field.headersStart, true);
+    const headersLength = iv.getUint32(base + Field.headersLength, true);
+    const payloadAt = start + MESSAGE_HEADER_SIZE;
+    const headersAt = payloadAt + payloadLength;
+    pos = headersAt + headersLength;
+    // checkBatchShape has bounded the ranges for guest batches; a Buffer copy would clamp, this must not read past.
+    if (ps + payloadLength > data.length || hs + headersLength > data.length) throw new WireError(`message ${i} points outside the batch data; check guest batches with checkBatchShape first`);
+    copyRange(data, dv, ps, payloadLength, tu, tv, payloadAt);
+    if (headersLength > 0) {
+      copyRange(data, dv, hs, headersLength, tu, tv, headersAt);
+      validateUserHeaderRange(tu, headersAt, pos, 'user headers', i);
+    }
+    const t = readU64(iv, base + Field.originTimestamp);
+    finishFrame(tv, tu, start, i, (t === 0 ? now : t) - origin, headersLength, payloadLength, pos, sv);
+  }
+  writeU64(tv, at + BatchOffsets.originTimestamp, origin);
+  return pos;
 }
+
+/** The frames of message inputs (tests and tooling); same contract as writeFlatFrames. */
+function writeInputFrames(target: Buffer, tv: DataView, tu: Uint8Array, at: number, inputs: readonly MessageInput[], now: number, sv: DataView): number {
+  const count = inputs.length;
+  let origin = Infinity;
+  for (let i = 0; i < count; i++) {
+    const t = Number(inputs[i]!.originTimestamp ?? 0n);
+    const o = t === 0 ? now : t;
+    if (o < origin) origin = o;
+  }
+  let pos = at + BATCH_HEADER_SIZE;
+  for (let i = 0; i < count; i++) {
+    const start = pos;
+    const m = inputs[i]!;
+    writeU128(target, start + FrameOffsets.id, m.id ?? 0n);
+    const headers = m.headers ?? EMPTY;
+    const payloadLength = m.payload.length;
+    const headersLength = headers.length;
+    const headersAt = start + MESSAGE_HEADER_SIZE + payloadLength;
+    tu.set(m.payload, start + MESSAGE_HEADER_SIZE);
+    pos = headersAt + headersLength;
+    if (headersLength > 0) {
+      tu.set(headers, headersAt);
+      validateUserHeaderRange(tu, headersAt, pos, 'user headers', i);
+    }
+    const t = Number(m.originTimestamp ?? 0n);
+    finishFrame(tv, tu, start, i, (t === 0 ? now : t) - origin, headersLength, payloadLength, pos, sv);
+  }
+  writeU64(tv, at + BatchOffsets.originTimestamp, origin);
+  return pos;
+}
+
+/** The frame header fields after the id, then the frame checksum (also kept for the batch checksum). */
+function finishFrame(tv: DataView, tu: Uint8Array, start: number, i: number, delta: number, headersLength: number, payloadLength: number, end: number, sv: DataView): void {
+  if (delta > 0xffff_ffff) {
+    throw new WireError(`message ${i} is ${delta} µs after the batch's earliest; a batch spans at most ${MAX_TIMESTAMP_DELTA} µs`, { status: Status.InvalidMessageTimestampDelta });
+  }
+  tv.setUint32(start + FrameOffsets.offsetDelta, i, true);
+  tv.setUint32(start + FrameOffsets.timestampDelta, delta, true);
+  tv.setUint32(start + FrameOffsets.userHeadersLength, headersLength, true);
+  tv.setUint32(start + FrameOffsets.payloadLength, payloadLength, true);
+  tv.setUint32(start + FrameOffsets.reserved, 0, true);
+  tv.setUint32(start + FrameOffsets.reserved + 4, 0, true);
+  const checksum = xxh3.xxh64(tu.subarray(start + 8, end));
+  tv.setBigUint64(start, checksum, true);
+  copyU64(tv, start, sv, 44 + 8 * i);
+}
+
+/** Copies `src[from, from + n)` to `dst[to..]`: words through the views for short runs, one native copy for long ones. */
+function copyRange(src: Buffer, sv: DataView, from: number, n: number, dst: Uint8Array, dv: DataView, to: number): void {
+  if (n >= SHORT_COPY) {
+    dst.set(src.subarray(from, from + n), to);
+    return;
+  }
+  const words = from + (n & ~3);
+  while (from < words) {
+    dv.setUint32(to, sv.getUint32(from, true), true);
+    from += 4;
+    to += 4;
+  }
+  const end = from + (n & 3);
+  while (from < end) dst[to++] = src[from++]!;
+}
+
+const viewOf = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 const TWO_32 = 0x1_0000_0000;
 /** A u64 as a number (exact below 2^53: offsets, µs timestamps, lengths). */
-const readU64 = (b: Buffer, at: number): number => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * TWO_32;
-const writeU64 = (b: Buffer, at: number, v: number): void => {
-  b.writeUInt32LE(v % TWO_32, at);
-  b.writeUInt32LE(Math.floor(v / TWO_32), at + 4);
+const readU64 = (v: DataView, at: number): number => v.getUint32(at, true) + v.getUint32(at + 4, true) * TWO_32;
+const writeU64 = (v: DataView, at: number, n: number): void => {
+  v.setUint32(at, n % TWO_32, true);
+  v.setUint32(at + 4, Math.floor(n / TWO_32), true);
 };
 
 const EMPTY = new Uint8Array(0);
@@ -150,8 +206,16 @@ export function computeBatchChecksum(record: Buffer, frameStarts: Uint32Array | 
   const scratch = Buffer.allocUnsafe(44 + 8 * n);
   record.copy(scratch, 0, 0, 40);
   record.copy(scratch, 40, BatchOffsets.messageCount, BatchOffsets.messageCount + 4);
-  for (let i = 0; i < n; i++) record.copy(scratch, 44 + 8 * i, frameStarts[i]!, frameStarts[i]! + 8);
+  const rv = viewOf(record);
+  const sv = viewOf(scratch);
+  for (let i = 0; i < n; i++) copyU64(rv, frameStarts[i]!, sv, 44 + 8 * i);
   return xxh3.xxh64(scratch);
+}
+
+/** Copies 8 bytes between views as two words (a Buffer#copy call costs more than the copy). */
+function copyU64(from: DataView, at: number, to: DataView, into: number): void {
+  to.setUint32(into, from.getUint32(at, true), true);
+  to.setUint32(into + 4, from.getUint32(at + 4, true), true);
 }
 
 export interface BatchLayout {
@@ -188,17 +252,21 @@ export function verifyBatch(record: Buffer, options: VerifyOptions = {}): BatchL
   const frameStarts = new Uint32Array(count);
   let pos = BATCH_HEADER_SIZE;
   const baseOffset = record.readBigUInt64LE(BatchOffsets.baseOffset);
+  const rv = viewOf(record);
+  const ru = new Uint8Array(record.buffer, record.byteOffset, record.byteLength);
   for (let i = 0; i < count; i++) {
     if (pos + MESSAGE_HEADER_SIZE > record.length) throw new WireError(`frame ${i} header runs past the batch`, { status: Status.InvalidMessagesCount });
-    if (record.readBigUInt64LE(pos + FrameOffsets.reserved) !== 0n) throw new WireError(`frame ${i} reserved bytes are not zero`, { status: Status.InvalidReservedField });
-    const pl = record.readUInt32LE(pos + FrameOffsets.payloadLength);
-    const hl = record.readUInt32LE(pos + FrameOffsets.userHeadersLength);
+    if ((rv.getUint32(pos + FrameOffsets.reserved, true) | rv.getUint32(pos + FrameOffsets.reserved + 4, true)) !== 0) {
+      throw new WireError(`frame ${i} reserved bytes are not zero`, { status: Status.InvalidReservedField });
+    }
+    const pl = rv.getUint32(pos + FrameOffsets.payloadLength, true);
+    const hl = rv.getUint32(pos + FrameOffsets.userHeadersLength, true);
     const end = pos + MESSAGE_HEADER_SIZE + pl + hl;
     if (end > record.length) throw new WireError(`frame ${i} (${pl} B payload, ${hl} B headers) runs past the batch`, { status: Status.InvalidMessagesCount });
-    if (options.userHeaders && hl > 0) validateUserHeaders(record.subarray(pos + MESSAGE_HEADER_SIZE + pl, end), `user headers of message ${i}`);
+    if (options.userHeaders && hl > 0) validateUserHeaderRange(ru, pos + MESSAGE_HEADER_SIZE + pl, end, 'user headers', i);
     if (options.checksums) {
-      const stored = record.readBigUInt64LE(pos);
-      const computed = xxh3.xxh64(record.subarray(pos + 8, end));
+      const stored = rv.getBigUint64(pos, true);
+      const computed = xxh3.xxh64(ru.subarray(pos + 8, end));
       if (stored !== computed) {
         const offset = baseOffset + BigInt(record.readUInt32LE(pos + FrameOffsets.offsetDelta));
         throw new WireError(`Invalid message checksum: ${stored}, expected: ${computed}, for offset: ${offset}`, { status: Status.InvalidMessageChecksum });
@@ -239,10 +307,12 @@ export function sliceHeader(record: Buffer, frames: Buffer, count: number): Buff
   const scratch = Buffer.allocUnsafe(44 + 8 * count);
   header.copy(scratch, 0, 0, 40);
   header.copy(scratch, 40, BatchOffsets.messageCount, BatchOffsets.messageCount + 4);
+  const fv = viewOf(frames);
+  const sv = viewOf(scratch);
   let pos = 0;
   for (let i = 0; i < count; i++) {
-    frames.copy(scratch, 44 + 8 * i, pos, pos + 8);
-    pos += MESSAGE_HEADER_SIZE + frames.readUInt32LE(pos + FrameOffsets.payloadLength) + frames.readUInt32LE(pos + FrameOffsets.userHeadersLength);
+    copyU64(fv, pos, sv, 44 + 8 * i);
+    pos += MESSAGE_HEADER_SIZE + fv.getUint32(pos + FrameOffsets.payloadLength, true) + fv.getUint32(pos + FrameOffsets.userHeadersLength, true);
   }
   header.writeBigUInt64LE(xxh3.xxh64(scratch), BatchOffsets.batchChecksum);
   return header;
@@ -255,36 +325,54 @@ export function sliceHeader(record: Buffer, frames: Buffer, count: number): Buff
  * the index, which is the one allocation.
  */
 export function decodeBatches(data: Buffer, start: number, end: number, expected: number): FlatBatch {
-  const index = Buffer.alloc(expected * INDEX_ENTRY_SIZE);
+  // Every byte of every entry is written below, so the index needs no zeroing; its own
+  // ArrayBuffer keeps it out of the shared pool, which a batch may outlive by long.
+  const index = Buffer.from(new ArrayBuffer(expected * INDEX_ENTRY_SIZE));
+  const iv = viewOf(index);
+  const dv = viewOf(data);
   let n = 0;
   let pos = start;
   while (pos < end) {
     if (pos + BATCH_HEADER_SIZE > end) throw new WireError(`batch header at ${pos} runs past the reply (${end})`);
-    const length = Number(data.readBigUInt64LE(pos + BatchOffsets.batchLength));
+    const length = readU64(dv, pos + BatchOffsets.batchLength);
     const recordEnd = pos + length;
     if (length < BATCH_HEADER_SIZE || recordEnd > end) throw new WireError(`batch at ${pos} announces ${length} bytes; the reply ends at ${end}`);
-    const count = data.readUInt32LE(pos + BatchOffsets.messageCount);
-    const baseOffset = readU64(data, pos + BatchOffsets.baseOffset);
-    const origin = readU64(data, pos + BatchOffsets.originTimestamp);
+    const count = dv.getUint32(pos + BatchOffsets.messageCount, true);
+    // Offsets and timestamps are added as u32 halves with a carry: exact over the whole u64 range.
+    const offsetLo = dv.getUint32(pos + BatchOffsets.baseOffset, true);
+    const offsetHi = dv.getUint32(pos + BatchOffsets.baseOffset + 4, true);
+    const originLo = dv.getUint32(pos + BatchOffsets.originTimestamp, true);
+    const originHi = dv.getUint32(pos + BatchOffsets.originTimestamp + 4, true);
+    const timestampLo = dv.getUint32(pos + BatchOffsets.baseTimestamp, true);
+    const timestampHi = dv.getUint32(pos + BatchOffsets.baseTimestamp + 4, true);
     let f = pos + BATCH_HEADER_SIZE;
     for (let i = 0; i < count; i++) {
       if (n >= expected) throw new WireError(`reply holds more messages than the ${expected} it announces`);
       if (f + MESSAGE_HEADER_SIZE > recordEnd) throw new WireError(`frame ${i} of the batch at ${pos} runs past it`);
-      const pl = data.readUInt32LE(f + FrameOffsets.payloadLength);
-      const hl = data.readUInt32LE(f + FrameOffsets.userHeadersLength);
+      const pl = dv.getUint32(f + FrameOffsets.payloadLength, true);
+      const hl = dv.getUint32(f + FrameOffsets.userHeadersLength, true);
       const payloadStart = f + MESSAGE_HEADER_SIZE;
       const frameEnd = payloadStart + pl + hl;
       if (frameEnd > recordEnd) throw new WireError(`frame ${i} of the batch at ${pos} runs past it`);
       const e = n * INDEX_ENTRY_SIZE;
-      writeU64(index, e + Field.offset, baseOffset + data.readUInt32LE(f + FrameOffsets.offsetDelta));
-      copySmall(data, f + FrameOffsets.id, index, e + Field.id, 16);
-      copySmall(data, pos + BatchOffsets.baseTimestamp, index, e + Field.timestamp, 8);
-      writeU64(index, e + Field.originTimestamp, origin + data.readUInt32LE(f + FrameOffsets.timestampDelta));
-      copySmall(data, f, index, e + Field.checksum, 8);
-      index.writeUInt32LE(payloadStart, e + Field.payloadStart);
-      index.writeUInt32LE(pl, e + Field.payloadLength);
-      index.writeUInt32LE(payloadStart + pl, e + Field.headersStart);
-      index.writeUInt32LE(hl, e + Field.headersLength);
+      const offset = offsetLo + dv.getUint32(f + FrameOffsets.offsetDelta, true);
+      iv.setUint32(e + Field.offset, offset >>> 0, true);
+      iv.setUint32(e + Field.offset + 4, (offsetHi + (offset >= TWO_32 ? 1 : 0)) >>> 0, true);
+      iv.setUint32(e + Field.id, dv.getUint32(f + FrameOffsets.id, true), true);
+      iv.setUint32(e + Field.id + 4, dv.getUint32(f + FrameOffsets.id + 4, true), true);
+      iv.setUint32(e + Field.id + 8, dv.getUint32(f + FrameOffsets.id + 8, true), true);
+      iv.setUint32(e + Field.id + 12, dv.getUint32(f + FrameOffsets.id + 12, true), true);
+      iv.setUint32(e + Field.timestamp, timestampLo, true);
+      iv.setUint32(e + Field.timestamp + 4, timestampHi, true);
+      const origin = originLo + dv.getUint32(f + FrameOffsets.timestampDelta, true);
+      iv.setUint32(e + Field.originTimestamp, origin >>> 0, true);
+      iv.setUint32(e + Field.originTimestamp + 4, (originHi + (origin >= TWO_32 ? 1 : 0)) >>> 0, true);
+      iv.setUint32(e + Field.checksum, dv.getUint32(f, true), true);
+      iv.setUint32(e + Field.checksum + 4, dv.getUint32(f + 4, true), true);
+      iv.setUint32(e + Field.payloadStart, payloadStart, true);
+      iv.setUint32(e + Field.payloadLength, pl, true);
+      iv.setUint32(e + Field.headersStart, payloadStart + pl, true);
+      iv.setUint32(e + Field.headersLength, hl, true);
       n++;
       f = frameEnd;
     }

@@ -31,27 +31,37 @@ export const MAX_OPTIONS_BYTES = 100_000;
  * every length 1..255 and inside the block, an even number of entries. Returns the pair count.
  */
 export function validateUserHeaders(block: Uint8Array, where = 'user headers'): number {
-  const view = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
-  let pos = 0;
+  return validateUserHeaderRange(block, 0, block.length, where, -1);
+}
+
+/**
+ * validateUserHeaders over `buf[start, end)` without a view per call (the batch codec runs it per
+ * message). Offsets in messages are relative to `start`; `message >= 0` names the message, as in
+ * "user headers of message 3", and the text is only built when a block is refused.
+ */
+export function validateUserHeaderRange(buf: Uint8Array, start: number, end: number, where: string, message: number): number {
+  let pos = start;
   let entries = 0;
-  while (pos < view.length) {
-    const kind = view[pos]!;
-    if (kind === 0) throw new WireError(`${where}: kind 0 (reserved) at offset ${pos}`, { status: Status.InvalidHeaderKind });
-    if (pos + 5 > view.length) throw new WireError(`${where}: truncated length at offset ${pos + 1}`);
-    const length = view.readUInt32LE(pos + 1);
+  while (pos < end) {
+    const kind = buf[pos]!;
+    if (kind === 0) throw new WireError(`${place(where, message)}: kind 0 (reserved) at offset ${pos - start}`, { status: Status.InvalidHeaderKind });
+    if (pos + 5 > end) throw new WireError(`${place(where, message)}: truncated length at offset ${pos + 1 - start}`);
+    const length = (buf[pos + 1]! | (buf[pos + 2]! << 8) | (buf[pos + 3]! << 16) | (buf[pos + 4]! << 24)) >>> 0;
     if (length === 0 || length > MAX_FIELD_LENGTH) {
-      throw new WireError(`${where}: field length ${length} at offset ${pos + 1} is outside 1..${MAX_FIELD_LENGTH}`, {
+      throw new WireError(`${place(where, message)}: field length ${length} at offset ${pos + 1 - start} is outside 1..${MAX_FIELD_LENGTH}`, {
         status: entries % 2 === 0 ? Status.InvalidHeaderKey : Status.InvalidHeaderValue,
       });
     }
     pos += 5;
-    if (pos + length > view.length) throw new WireError(`${where}: field of ${length} bytes at offset ${pos} runs past the block (${view.length} bytes)`);
+    if (pos + length > end) throw new WireError(`${place(where, message)}: field of ${length} bytes at offset ${pos - start} runs past the block (${end - start} bytes)`);
     pos += length;
     entries++;
   }
-  if (entries % 2 !== 0) throw new WireError(`${where}: odd number of entries (${entries}); headers are key/value pairs`);
+  if (entries % 2 !== 0) throw new WireError(`${place(where, message)}: odd number of entries (${entries}); headers are key/value pairs`);
   return entries / 2;
 }
+
+const place = (where: string, message: number): string => (message >= 0 ? `${where} of message ${message}` : where);
 
 export interface HeaderEntry {
   keyKind: number;

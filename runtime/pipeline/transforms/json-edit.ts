@@ -39,6 +39,13 @@ export function copyRun(src: Uint8Array, sv: DataView, s: number, e: number, out
 
 export const viewOf = (buf: Uint8Array): DataView => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 
+/** `buf[s, e)` equals `want`, compared in place (a subarray per nested key would allocate per message). */
+function sameBytes(buf: Uint8Array, s: number, e: number, want: Uint8Array): boolean {
+  if (e - s !== want.length) return false;
+  for (let k = 0; k < want.length; k++) if (buf[s + k] !== want[k]) return false;
+  return true;
+}
+
 export const kindName = (kind: RootKindValue): string =>
   kind === RootKind.array ? 'an array' : kind === RootKind.string ? 'a string' : kind === RootKind.number ? 'a number' : kind === RootKind.literal ? 'a literal (true, false or null)' : 'an object';
 
@@ -247,7 +254,7 @@ export class ObjectEdit {
       for (let k = nested.count - 1; k >= 0 && hit < 0; k--) {
         const ks = nested.keyStart[k];
         const ke = nested.keyEnd[k];
-        if (nested.keyEscaped[k] === 1 ? decodeString(buf, ks, ke) === want.text : want.utf8.equals(buf.subarray(ks + 1, ke - 1))) hit = k;
+        if (nested.keyEscaped[k] === 1 ? decodeString(buf, ks, ke) === want.text : sameBytes(buf, ks + 1, ke - 1, want.utf8)) hit = k;
       }
       if (hit < 0) return false;
       s = nested.valueStart[hit];
