@@ -338,6 +338,8 @@ export class AckWindow {
 
   /** Adds a flush; resolves once there is room for another one. Throws the first failure seen. */
   async push(acked: Promise<void>, state: Uint8Array | undefined): Promise<void> {
+    // Observed before anything can throw: a flush pushed after a failure rejects too, and must not go unhandled.
+    acked.catch(() => undefined);
     this.#throwIfFailed();
     const entry: InFlight = { state, outcome: 'pending' };
     this.#queue.push(entry);
