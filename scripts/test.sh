@@ -3,7 +3,7 @@
 # then run every test file under node's own test runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 rm -rf dist
 npx tsc -p tsconfig.json
 node scripts/build-guests.mjs
