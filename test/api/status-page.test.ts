@@ -33,7 +33,7 @@ async function waitForCell(page: Page, connector: string, field: string, ok: (va
 
 test('status page: asks for the key, shows connectors live, restarts one on click', async (t) => {
   await access(CHROMIUM).catch(() => {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; `npm test` does it through scripts/setup.sh --test)`);
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; npm test does it through scripts/setup.sh --test)`);
   });
   const rt = await startRuntimeFixture({ total: 20_000, perPoll: 20, pollInterval: '20ms', apiKey: KEY });
   const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
