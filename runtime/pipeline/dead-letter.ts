@@ -2,7 +2,12 @@
 // topic, each with its original payload and headers plus headers that say why
 // and where it came from, so nothing is dropped silently.
 import { buildBatch, headersOf, payloadOf, Field, INDEX_ENTRY_SIZE, readU128, type FlatBatch, type MessageInput } from '../batch/flat-batch.js';
+import type { Logger } from 'pino';
+import type { ErrorPolicy } from '../config/index.js';
+import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
+import { ConnectorStoppedError } from './failure.js';
 import type { PipelineIggy } from './iggy-port.js';
+import { retryIggy } from './iggy-retry.js';
 import { encodeStringHeaders } from './headers.js';
 
 /** Header keys the runtime adds to a dead-lettered message. */
@@ -60,4 +65,42 @@ export async function sendToDeadLetter(
 ): Promise<void> {
   if (entries.length === 0) return;
   await iggy.send(target.stream, target.topic, { kind: 'balanced' }, buildDeadLetterBatch(batch, entries, origin));
+}
+
+export interface DivertContext {
+  client: PipelineIggy;
+  errors: ErrorPolicy;
+  stats: ConnectorStats;
+  logger: Logger;
+}
+
+/**
+ * Sends `entries` of `batch` to the dead-letter topic when the policy says so
+ * (retrying through connection loss), and counts them. Without a dead-letter
+ * policy it throws ConnectorStoppedError(`stopped`): nothing is skipped silently.
+ */
+export async function divertOrStop(
+  ctx: DivertContext,
+  batch: FlatBatch,
+  entries: readonly DeadLetterEntry[],
+  origin: DeadLetterOrigin,
+  reason: string,
+  stopped: string,
+): Promise<void> {
+  const target = ctx.errors.onPermanent === 'dead_letter' ? ctx.errors.deadLetter : undefined;
+  if (!target) {
+    throw new ConnectorStoppedError(
+      `${stopped}. Set errors.on_permanent = "dead_letter" with errors.dead_letter = { stream, topic } to divert such messages instead of stopping.`,
+    );
+  }
+  const started = performance.now();
+  await retryIggy(() => sendToDeadLetter(ctx.client, target, batch, entries, origin), {
+    signal: undefined,
+    logger: ctx.logger,
+    what: `send ${entries.length} message(s) to dead-letter ${target.stream}/${target.topic}`,
+    maxAttempts: 20,
+  });
+  observeStage(ctx.stats, 'send', (performance.now() - started) / 1000);
+  ctx.stats.messagesDeadLettered += entries.length;
+  ctx.logger.warn({ count: entries.length, deadLetter: `${target.stream}/${target.topic}`, reason }, 'messages sent to the dead-letter topic');
 }

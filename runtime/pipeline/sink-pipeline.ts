@@ -5,14 +5,14 @@
 import type { Logger } from 'pino';
 import { Field, INDEX_ENTRY_SIZE, type FlatBatch } from '../batch/flat-batch.js';
 import type { SinkConfig, SinkStreamConfig } from '../config/index.js';
-import { loadComponent, ConnectorCallError, type SinkGuest } from '../host/index.js';
-import { checkSchema } from './schema/index.js';
+import { ConnectorCallError, type SinkGuest } from '../host/index.js';
+import { closeQuietly, deadLetterTarget, ensureTopics, loadConnectorComponent, openOrStop } from './guest-lifecycle.js';
+import { checkAndTransform } from './check-batch.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
 import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
 import { GuestWatch } from './guest-watch.js';
 import { backoffDelay, sleep } from '../timing/backoff.js';
-import { ConnectorStoppedError } from './failure.js';
-import { sendToDeadLetter } from './dead-letter.js';
+import { divertOrStop, type DeadLetterOrigin } from './dead-letter.js';
 import type { ConsumerRef, PipelineIggy, PolledBatch } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
 
@@ -30,22 +30,12 @@ export interface SinkPipelineOptions {
 /** Runs until `signal` aborts (then finishes the batch in hand) or a failure the pipeline cannot absorb. */
 export async function runSinkPipeline(options: SinkPipelineOptions): Promise<void> {
   const { config, logger } = options;
-  const component = await loadComponent(config.path, {
-    kind: 'sink',
-    grants: config.permissions,
-    memoryLimitBytes: config.limits.memoryLimitBytes,
-    logger,
-    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-  });
+  const component = await loadConnectorComponent(config, logger, options.cacheDir);
   const guest = await component.instantiateSink();
   const watch = new GuestWatch(options.control, config.limits.memoryLimitBytes, () => guest.memoryBytes());
-  openGuest(watch, guest, config);
-
-  const deadLetter = config.errors.onPermanent === 'dead_letter' ? config.errors.deadLetter : undefined;
-  if (deadLetter) {
-    const ready = await retryIggy(() => options.client.ensureTopic(deadLetter.stream, deadLetter.topic), { signal: options.signal, logger, what: `open dead-letter topic ${deadLetter.stream}/${deadLetter.topic}` });
-    if (ready === undefined) return closeGuest(watch, guest, logger);
-  }
+  const close = (): void => closeQuietly(watch, config, () => guest.close(), logger);
+  openOrStop(watch, config, () => guest.open(JSON.stringify(config.config)));
+  if (!(await ensureTopics(options.client, deadLetterTarget(config.errors), options.signal, logger))) return close();
 
   // One failing topic loop stops its siblings, so the worker fails as a whole and restarts cleanly.
   const loopsAbort = new AbortController();
@@ -71,26 +61,7 @@ export async function runSinkPipeline(options: SinkPipelineOptions): Promise<voi
     }
   } finally {
     options.signal.removeEventListener('abort', stopAll);
-    if (healthy) closeGuest(watch, guest, logger);
-  }
-}
-
-function openGuest(watch: GuestWatch, guest: SinkGuest, config: SinkConfig): void {
-  try {
-    watch.call('open', () => guest.open(JSON.stringify(config.config)));
-  } catch (error) {
-    if (error instanceof ConnectorCallError && error.kind === 'permanent') {
-      throw new ConnectorStoppedError(`sink "${config.key}" refused to open: ${error.message}`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-function closeGuest(watch: GuestWatch, guest: SinkGuest, logger: Logger): void {
-  try {
-    watch.call('close', () => guest.close());
-  } catch (error) {
-    logger.warn({ err: error }, 'sink close() failed');
+    if (healthy) close();
   }
 }
 
@@ -166,19 +137,20 @@ function readAhead(poll: () => Promise<PolledBatch>): ReadAhead {
   return { settled: poll().catch(() => undefined) };
 }
 
+const stoppedAt = (reason: string, o: DeadLetterOrigin): string =>
+  `${reason} (stream ${o.stream}, topic ${o.topic}, partition ${o.partitionId}); the offset was not stored`;
+
 const lastOffsetOf = (batch: FlatBatch): bigint => batch.index.readBigUInt64LE((batch.count - 1) * INDEX_ENTRY_SIZE + Field.offset);
 
 /** Hands one polled batch to the guest and stores its offset. Resolves false when shutdown interrupted it before the commit. */
 async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBatch, chain: TransformChain): Promise<boolean> {
   const { stream, topic, config, stats, client, logger } = loop;
   const origin = { connector: config.key, stream: stream.stream, topic, partitionId: polled.partitionId };
-  const checkStarted = performance.now();
-  const result = chain.isEmpty ? { ...checkSchema(polled.batch, stream.schema), filtered: 0 } : chain.apply(polled.batch);
-  observeStage(stats, chain.isEmpty ? 'decode' : 'transform', (performance.now() - checkStarted) / 1000);
-  stats.messagesFiltered += result.filtered;
+  const result = checkAndTransform(chain, polled.batch, stream.schema, stats);
   if (result.rejected.length > 0) {
     const reasons = result.rejected.slice(0, 3).map((r) => r.reason).join('; ');
-    await deadLetterOrStop(loop, polled.batch, result.rejected, origin, `${result.rejected.length} message(s) do not match schema "${stream.schema}" or the transforms: ${reasons}`);
+    const reason = `${result.rejected.length} message(s) do not match schema "${stream.schema}" or the transforms: ${reasons}`;
+    await divertOrStop({ ...loop, errors: config.errors }, polled.batch, result.rejected, origin, reason, stoppedAt(reason, origin));
   }
   const batch = result.batch;
   if (batch.count > 0) {
@@ -186,7 +158,8 @@ async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBat
     if (outcome.kind === 'shutdown') return false;
     if (outcome.kind === 'failed') {
       const all = Array.from({ length: batch.count }, (_, entry) => ({ entry, reason: outcome.reason }));
-      await deadLetterOrStop(loop, batch, all, origin, `sink refused the batch: ${outcome.reason}`);
+      const reason = `sink refused the batch: ${outcome.reason}`;
+      await divertOrStop({ ...loop, errors: config.errors }, batch, all, origin, reason, stoppedAt(reason, origin));
     }
   }
   const offset = lastOffsetOf(polled.batch);
@@ -240,32 +213,4 @@ async function consumeWithRetry(loop: TopicLoop, batch: FlatBatch, partitionId: 
       return { kind: 'failed', reason: error.message };
     }
   }
-}
-
-async function deadLetterOrStop(
-  loop: TopicLoop,
-  batch: FlatBatch,
-  entries: { entry: number; reason: string }[],
-  origin: { connector: string; stream: string; topic: string; partitionId: number },
-  summary: string,
-): Promise<void> {
-  const { config, client, stats, logger } = loop;
-  const target = config.errors.deadLetter;
-  if (config.errors.onPermanent !== 'dead_letter' || !target) {
-    throw new ConnectorStoppedError(
-      `${summary} (stream ${origin.stream}, topic ${origin.topic}, partition ${origin.partitionId}); the offset was not stored. ` +
-        'Set errors.on_permanent = "dead_letter" with errors.dead_letter = { stream, topic } to divert such messages instead of stopping.',
-    );
-  }
-  const sendStarted = performance.now();
-  const sent = await retryIggy(() => sendToDeadLetter(client, target, batch, entries, origin).then(() => true), {
-    signal: undefined,
-    logger,
-    what: `send ${entries.length} message(s) to dead-letter ${target.stream}/${target.topic}`,
-    maxAttempts: 20,
-  });
-  if (!sent) throw new ConnectorStoppedError(`could not send ${entries.length} message(s) to the dead-letter topic ${target.stream}/${target.topic}; the offset was not stored`);
-  observeStage(stats, 'send', (performance.now() - sendStarted) / 1000);
-  stats.messagesDeadLettered += entries.length;
-  logger.warn({ count: entries.length, deadLetter: `${target.stream}/${target.topic}`, reason: summary }, 'messages sent to the dead-letter topic');
 }

@@ -7,16 +7,17 @@ import type { Logger } from 'pino';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { buildBatch, headersOf, payloadOf, Field, INDEX_ENTRY_SIZE, readU128, type FlatBatch } from '../batch/flat-batch.js';
 import type { SourceConfig, SourceStreamConfig } from '../config/index.js';
-import { loadComponent, ConnectorCallError, type SourceGuest } from '../host/index.js';
+import { ConnectorCallError, type SourceGuest } from '../host/index.js';
+import { closeQuietly, deadLetterTarget, ensureTopics, loadConnectorComponent, openOrStop } from './guest-lifecycle.js';
 import type { StateStore, StateWriter } from '../state/state-store.js';
 import { isRetryable } from '../iggy/errors.js';
 import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
-import { checkSchema } from './schema/index.js';
+import { checkAndTransform } from './check-batch.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
 import { GuestWatch } from './guest-watch.js';
 import { backoffDelay, sleep } from '../timing/backoff.js';
 import { ConnectorStoppedError } from './failure.js';
-import { sendToDeadLetter } from './dead-letter.js';
+import { divertOrStop } from './dead-letter.js';
 import { toSendPartitioning, type PipelineIggy, type SendPartitioning } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
 
@@ -61,33 +62,21 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
   const { config, logger, signal, stats, client } = options;
   const primary = config.streams[0];
   if (!primary) throw new ConnectorStoppedError(`source "${config.key}" has no [[sources.${config.key}.streams]] to send to`);
-  const component = await loadComponent(config.path, {
-    kind: 'source',
-    grants: config.permissions,
-    memoryLimitBytes: config.limits.memoryLimitBytes,
-    logger,
-    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-  });
+  const component = await loadConnectorComponent(config, logger, options.cacheDir);
   const guest = await component.instantiateSource();
   const watch = new GuestWatch(options.control, config.limits.memoryLimitBytes, () => guest.memoryBytes());
+  const close = (): void => closeQuietly(watch, config, () => guest.close(), logger);
   const saved = await options.stateStore.load(config.key);
-  openGuest(watch, guest, config, saved);
+  openOrStop(watch, config, () => guest.open(JSON.stringify(config.config), saved));
   if (saved) logger.info({ bytes: saved.length }, 'source resumed from its saved state');
 
-  for (const s of config.streams) {
-    const ok = await retryIggy(() => client.ensureTopic(s.stream, s.topic), { signal, logger, what: `open ${s.stream}/${s.topic}` });
-    if (ok === undefined) return closeGuest(watch, guest, logger);
-  }
   const chain = compileTransforms(config.transforms, { direction: 'source', schema: primary.schema });
-  for (const target of chain.routeTargets) {
-    const ok = await retryIggy(() => client.ensureTopic(target.stream, target.topic), { signal, logger, what: `open route ${target.stream}/${target.topic}` });
-    if (ok === undefined) return closeGuest(watch, guest, logger);
-  }
-  const deadLetter = config.errors.onPermanent === 'dead_letter' ? config.errors.deadLetter : undefined;
-  if (deadLetter) {
-    const ok = await retryIggy(() => client.ensureTopic(deadLetter.stream, deadLetter.topic), { signal, logger, what: `open dead-letter topic ${deadLetter.stream}/${deadLetter.topic}` });
-    if (ok === undefined) return closeGuest(watch, guest, logger);
-  }
+  const targets = [
+    ...config.streams.map((s) => ({ stream: s.stream, topic: s.topic, role: 'topic' })),
+    ...chain.routeTargets.map((r) => ({ ...r, role: 'route' })),
+    ...deadLetterTarget(config.errors),
+  ];
+  if (!(await ensureTopics(client, targets, signal, logger))) return close();
   const destinations: Destination[] = config.streams.map((s) => ({ stream: s.stream, topic: s.topic, config: s }));
   options.onRunning();
 
@@ -134,26 +123,7 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
   } finally {
     // Every state the writer holds was acknowledged, so saving it is right even when failing.
     await closeWriter(writer, healthy, logger);
-    if (healthy) closeGuest(watch, guest, logger);
-  }
-}
-
-function openGuest(watch: GuestWatch, guest: SourceGuest, config: SourceConfig, saved: Uint8Array | undefined): void {
-  try {
-    watch.call('open', () => guest.open(JSON.stringify(config.config), saved));
-  } catch (error) {
-    if (error instanceof ConnectorCallError && error.kind === 'permanent') {
-      throw new ConnectorStoppedError(`source "${config.key}" refused to open: ${error.message}`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-function closeGuest(watch: GuestWatch, guest: SourceGuest, logger: Logger): void {
-  try {
-    watch.call('close', () => guest.close());
-  } catch (error) {
-    logger.warn({ err: error }, 'source close() failed');
+    if (healthy) close();
   }
 }
 
@@ -185,27 +155,12 @@ function pollGuest(watch: GuestWatch, guest: SourceGuest, options: SourcePipelin
 
 /** Transforms and schema-checks what the guest produced; rejected messages go to the dead-letter topic or stop the source. */
 async function prepare(options: SourcePipelineOptions, chain: TransformChain, primary: SourceStreamConfig, batch: FlatBatch): Promise<Prepared> {
-  const { config, stats, client, logger } = options;
-  const started = performance.now();
-  const result = chain.isEmpty ? { ...checkSchema(batch, primary.schema), filtered: 0 } : chain.apply(batch);
-  observeStage(stats, chain.isEmpty ? 'decode' : 'transform', (performance.now() - started) / 1000);
-  stats.messagesFiltered += result.filtered;
+  const { config, stats } = options;
+  const result = checkAndTransform(chain, batch, primary.schema, stats);
   if (result.rejected.length > 0) {
-    const target = config.errors.deadLetter;
-    const reason = result.rejected.slice(0, 3).map((r) => r.reason).join('; ');
-    if (config.errors.onPermanent !== 'dead_letter' || !target) {
-      throw new ConnectorStoppedError(
-        `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${reason}. ` +
-          'Fix the source, or set errors.on_permanent = "dead_letter" with errors.dead_letter = { stream, topic }.',
-      );
-    }
-    await retryIggy(() => sendToDeadLetter(client, target, batch, result.rejected, { connector: config.key, stream: primary.stream, topic: primary.topic, partitionId: 0 }), {
-      signal: undefined,
-      logger,
-      what: 'send rejected source messages to the dead-letter topic',
-      maxAttempts: 20,
-    });
-    stats.messagesDeadLettered += result.rejected.length;
+    const reason = `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${result.rejected.slice(0, 3).map((r) => r.reason).join('; ')}`;
+    const origin = { connector: config.key, stream: primary.stream, topic: primary.topic, partitionId: 0 };
+    await divertOrStop({ ...options, errors: config.errors }, batch, result.rejected, origin, reason, `${reason}; fix the source`);
   }
   return 'routes' in result && result.routes ? { batch: result.batch, routes: result.routes } : { batch: result.batch };
 }
