@@ -12,6 +12,7 @@ import { parseConfig, type RuntimeConfig } from '../../runtime/config/index.js';
 import { validateTransform } from '../../runtime/pipeline/transforms/index.js';
 import { Supervisor } from '../../runtime/supervisor/supervisor.js';
 import { guestPath } from '../helpers/paths.js';
+import { runtimeHeader } from '../helpers/runtime-process.js';
 
 export interface PipelineOptions {
   /** Messages the source produces in all (`max_messages`). */
@@ -43,13 +44,7 @@ export interface RuntimeFixture {
 
 export function pipelineToml(dir: string, brokerPort: number, o: PipelineOptions): string {
   return `
-[iggy]
-address = "127.0.0.1:${brokerPort}"
-username = "iggy"
-password = "iggy"
-
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(brokerPort, dir)}
 
 [http]
 enabled = true

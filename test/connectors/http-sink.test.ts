@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokerWithClient } from '../helpers/iggy.js';
 import { guestPath } from '../helpers/paths.js';
-import { eventually, startRuntime } from '../helpers/runtime-process.js';
+import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { startHttpRecorder, type HttpRecorder } from './http-recorder.js';
 
 const STREAM = 'http-e2e';
@@ -15,13 +15,7 @@ const TOPIC = 'events';
 
 function runtimeConfig(brokerPort: number, dir: string, sinks: string): string {
   return `
-[iggy]
-address = "127.0.0.1:${brokerPort}"
-username = "iggy"
-password = "iggy"
-
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(brokerPort, dir)}
 ${sinks}`;
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { encodeUserHeaders } from '../../runtime/iggy/codec/index.js';
 import { brokerWithClient } from '../helpers/iggy.js';
 import { guestPath } from '../helpers/paths.js';
-import { eventually, startRuntime } from '../helpers/runtime-process.js';
+import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { startPostgres, type TestPostgres } from './postgres-server.js';
 
 const STREAM = 'pg-e2e';
@@ -17,13 +17,7 @@ const TOPIC = 'orders';
 
 function config(brokerPort: number, dir: string, db: TestPostgres, extra: string, batchSize: number): string {
   return `
-[iggy]
-address = "127.0.0.1:${brokerPort}"
-username = "iggy"
-password = "iggy"
-
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(brokerPort, dir)}
 
 [sinks.pg]
 path = "${guestPath('rust', 'postgres-sink')}"

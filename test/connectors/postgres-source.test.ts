@@ -10,7 +10,7 @@ import { messages } from '../../runtime/batch/flat-batch.js';
 import { Polling } from '../../runtime/iggy/index.js';
 import { brokerWithClient } from '../helpers/iggy.js';
 import { guestPath } from '../helpers/paths.js';
-import { eventually, startRuntime } from '../helpers/runtime-process.js';
+import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { startPostgres, type TestPostgres } from './postgres-server.js';
 
 const STREAM = 'pg-source-e2e';
@@ -18,13 +18,7 @@ const TOPIC = 'rows';
 
 function config(brokerPort: number, dir: string, db: TestPostgres): string {
   return `
-[iggy]
-address = "127.0.0.1:${brokerPort}"
-username = "iggy"
-password = "iggy"
-
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(brokerPort, dir)}
 
 [sources.pgrows]
 path = "${guestPath('rust', 'postgres-source')}"

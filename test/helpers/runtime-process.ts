@@ -92,3 +92,8 @@ export async function eventually<T>(condition: () => Promise<T | undefined> | T 
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${context ? `\n${context()}` : ''}`);
 }
+
+/** The `[iggy]` and `[state]` sections every end-to-end config starts with: the broker on loopback, iggy/iggy, state under `dir`. */
+export function runtimeHeader(brokerPort: number, dir: string): string {
+  return `[iggy]\naddress = "127.0.0.1:${brokerPort}"\nusername = "iggy"\npassword = "iggy"\n\n[state]\npath = "${join(dir, 'state')}"\n`;
+}

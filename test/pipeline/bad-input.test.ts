@@ -13,7 +13,7 @@ import { messages } from '../../runtime/batch/flat-batch.js';
 import { DeadLetterHeader } from '../../runtime/pipeline/dead-letter.js';
 import { CLI, fixturePath, guestPath } from '../helpers/paths.js';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { eventually, startRuntime } from '../helpers/runtime-process.js';
+import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bad-input-'));
@@ -61,10 +61,7 @@ test('a non-JSON payload on a json stream goes to the dead-letter topic with the
   const runtime = await startRuntime(
     dir,
     `
-[iggy]
-address = "127.0.0.1:${broker.port}"
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(broker.port, dir)}
 [sinks.file]
 path = "${guestPath('rust', 'file-sink')}"
 [[sinks.file.streams]]
@@ -126,10 +123,7 @@ test('a sink that traps is restarted, its offset never moves, and a healthy sink
   const runtime = await startRuntime(
     dir,
     `
-[iggy]
-address = "127.0.0.1:${broker.port}"
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(broker.port, dir)}
 [sinks.crashy]
 path = "${fixturePath('trap-sink')}"
 [[sinks.crashy.streams]]

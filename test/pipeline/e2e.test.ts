@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { guestPath } from '../helpers/paths.js';
-import { eventually, startRuntime } from '../helpers/runtime-process.js';
+import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 
 interface Setup {
   dir: string;
@@ -31,13 +31,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<S
 
 function pipelineConfig(s: Setup, total: number, perPoll: number): string {
   return `
-[iggy]
-address = "127.0.0.1:${s.broker.port}"
-username = "iggy"
-password = "iggy"
-
-[state]
-path = "${join(s.dir, 'state')}"
+${runtimeHeader(s.broker.port, s.dir)}
 
 [sources.numbers]
 path = "${guestPath('js', 'random-source')}"

@@ -13,7 +13,7 @@ import type { IggyClient } from '../../runtime/iggy/index.js';
 import { DeadLetterHeader } from '../../runtime/pipeline/dead-letter.js';
 import { fixturePath } from '../helpers/paths.js';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { eventually, startRuntime, type RuntimeProcess } from '../helpers/runtime-process.js';
+import { eventually, startRuntime, type RuntimeProcess, runtimeHeader } from '../helpers/runtime-process.js';
 
 async function seed(t: { after: (fn: () => Promise<void>) => void }, count: number) {
   const dir = await mkdtemp(join(tmpdir(), 'failures-'));
@@ -27,10 +27,7 @@ async function seed(t: { after: (fn: () => Promise<void>) => void }, count: numb
 
 function sinkConfig(port: number, dir: string, fixture: string, extra: string): string {
   return `
-[iggy]
-address = "127.0.0.1:${port}"
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(port, dir)}
 [sinks.under_test]
 path = "${fixturePath(fixture)}"
 [[sinks.under_test.streams]]

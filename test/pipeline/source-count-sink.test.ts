@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokerWithClient } from '../helpers/iggy.js';
 import { guestPath } from '../helpers/paths.js';
-import { startRuntime } from '../helpers/runtime-process.js';
+import { startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 
 interface Totals {
   messages: number;
@@ -26,13 +26,7 @@ test('Rust random source → Go count sink: every message counted once, payload 
   const runtime = await startRuntime(
     dir,
     `
-[iggy]
-address = "127.0.0.1:${broker.port}"
-username = "iggy"
-password = "iggy"
-
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(broker.port, dir)}
 
 [sources.random]
 path = "${guestPath('rust', 'random-source')}"

@@ -15,7 +15,7 @@ import { DEFAULT_GUEST_LOG_LIMITS } from '../../runtime/host/wasi/guest-log.js';
 import { Polling } from '../../runtime/iggy/codec/index.js';
 import { brokerWithClient } from '../helpers/iggy.js';
 import { fixturePath, guestPath } from '../helpers/paths.js';
-import { eventually, startRuntime } from '../helpers/runtime-process.js';
+import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 
 const TOTAL = 2000;
 const SECRET = 'hostile-suite-secret';
@@ -40,10 +40,7 @@ ${extra}
 
 function runtimeToml(dir: string, port: number): string {
   return `
-[iggy]
-address = "127.0.0.1:${port}"
-[state]
-path = "${join(dir, 'state')}"
+${runtimeHeader(port, dir)}
 [http]
 enabled = true
 address = "127.0.0.1:0"
