@@ -12,6 +12,7 @@ import {
   emptyStats,
   guestCallName,
   newControlBlock,
+  serializeError,
   type ConnectorConfig,
   type ConnectorStats,
   type SerializedError,
@@ -213,7 +214,7 @@ export class Supervisor {
       }
     });
     worker.on('error', (error) => {
-      failure = { error: { name: error.name, message: error.message, ...(codeOf(error) ? { code: codeOf(error) } : {}) }, restart: true };
+      failure = { error: serializeError(error), restart: true };
     });
     handle.exited = new Promise((resolve) => {
       worker.once('exit', (exitCode) => {
@@ -293,9 +294,4 @@ function restartReason(end: ConnectorHandle['endReason'], failure: { error: Seri
   if (failure.error.code === 'GUEST_MEMORY_LIMIT') return 'memory';
   if (failure.error.code === 'GUEST_TRAP') return 'trap';
   return 'error';
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
 }
