@@ -894,12 +894,12 @@ function randomUuid(): bigint {
 }
 
 /**
- * The options block as the 0.11 SDK sends it: both durabilities explicit (default `replicated`),
- * entries sorted by key bytes (the SDK keeps them in a BTreeMap keyed by the header key).
+ * The options block: only what the caller set (empty by default, as Iggy's own CLI sends it), entries
+ * sorted by key bytes (the SDK keeps them in a BTreeMap keyed by the header key). Servers of the 0.9
+ * line refuse keys they do not know (4041), among them the 0.11 SDK's `durability` defaults.
  */
 function topicOptionsBlock(options: TopicOptions = {}): Buffer {
-  const withDefaults: TopicOptions = { durability: 'replicated', consumerOffsetDurability: 'replicated', ...options };
-  const entries = decodeOptions(encodeTopicOptions(withDefaults));
+  const entries = decodeOptions(encodeTopicOptions(options));
   entries.sort((a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')));
   return encodeOptions(entries);
 }

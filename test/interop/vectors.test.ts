@@ -15,6 +15,7 @@ import {
   decodeGetConsumerOffset,
   decodeStoreConsumerOffset,
   decodeCreateTopic,
+  decodeOptions,
   decodeGroupRef,
   decodePasswordCredentials,
   decodePollMessages,
@@ -204,7 +205,13 @@ test('our client sends the same bodies as the SDK for the same commands', async 
   try {
     await client.connect();
     await client.createStream(sdkStream.name);
-    await client.createTopic(sdkStream.name, sdkTopic.name, { partitions: sdkTopic.partitionsCount });
+    // The SDK always sends both durabilities; our client sends only what its caller sets, so set what the SDK sent.
+    const sdkOptions = Object.fromEntries(decodeOptions(sdkTopic.options).map((e) => [e.key, e.value.toString('utf8')]));
+    assert.deepEqual(Object.keys(sdkOptions).sort(), ['consumer_offset_durability', 'durability'], 'the SDK vector carries the two durability options');
+    await client.createTopic(sdkStream.name, sdkTopic.name, {
+      partitions: sdkTopic.partitionsCount,
+      options: { durability: sdkOptions.durability as 'replicated', consumerOffsetDurability: sdkOptions.consumer_offset_durability as 'replicated' },
+    });
     assert.equal(sdkSend.partitioning.kind, 'partition');
     await client.sendMessages(sdkSend.streamId, sdkSend.topicId, { kind: 'partition', id: (sdkSend.partitioning as { id: number }).id }, messagesOf(sdkSend.batch));
     await client.pollMessages(sdkPoll.streamId, sdkPoll.topicId, {
