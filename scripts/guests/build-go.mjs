@@ -17,8 +17,9 @@ const sdkDir = join(guestsDir, 'sdk');
 const buildRoot = join(guestsDir, 'target');
 
 // Exact versions: these are the ones checked to work together (docs/guests-go.md).
-const WIT_BINDGEN = { crate: 'wit-bindgen-cli', version: '0.63.0', bin: 'wit-bindgen' };
-const WASM_TOOLS = { crate: 'wasm-tools', version: '1.263.0', bin: 'wasm-tools' };
+// Only the generators and subcommands the Go build uses: `wit-bindgen go`, `wasm-tools component embed/new`.
+const WIT_BINDGEN = { crate: 'wit-bindgen-cli', version: '0.63.0', bin: 'wit-bindgen', features: ['go'] };
+const WASM_TOOLS = { crate: 'wasm-tools', version: '1.263.0', bin: 'wasm-tools', features: ['component'] };
 const ADAPTER = { crate: 'wasi-preview1-component-adapter-provider', version: '50.0.1' };
 // The bindings' runtime module declares go 1.27.1; the Go command fetches this toolchain itself.
 const GO_TOOLCHAIN = 'go1.27.3';

@@ -3,7 +3,7 @@
 // and the input hashes and stamps that make builds incremental.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
@@ -43,6 +43,27 @@ export function run(cmd, args, { cwd = root, env = toolEnv(), capture = false, q
   });
 }
 
+/** Where tool installs write their output (one progress line each goes to the console). */
+export const installLog = join(process.env.IGGY_CONNECTORS_CACHE ?? join(homedir(), '.cache', 'iggy-connectors'), 'setup.log');
+
+/** Runs a command with its output appended to `installLog`; on failure the error carries the log's tail. */
+export async function runLogged(cmd, args, { cwd = root, env = toolEnv() } = {}) {
+  mkdirSync(dirname(installLog), { recursive: true });
+  const fd = openSync(installLog, 'a');
+  try {
+    await new Promise((resolve, reject) => {
+      const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', fd, fd] });
+      child.on('error', (e) => reject(new Error(`cannot start ${cmd}: ${e.message}; is it installed and on PATH?`)));
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}; see ${installLog}`))));
+    });
+  } catch (error) {
+    const tail = (await readFile(installLog, 'utf8').catch(() => '')).split('\n').slice(-30).join('\n');
+    throw new Error(`${error.message}\n${tail}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The stdout of a command, or undefined when it cannot run or fails. */
 export async function probe(cmd, args, options = {}) {
   try {
@@ -59,13 +80,22 @@ export async function ensureRustTarget(target) {
   await run('rustup', ['target', 'add', target]);
 }
 
-/** `cargo install --locked` of an exact version, unless `bin --version` already reports it. */
-export async function ensureCargoTool({ crate, version, bin }) {
-  const path = join(cargoBin, bin);
+/**
+ * `cargo install --locked` of an exact version, unless `bin --version` already reports it.
+ * `features` narrows the build to what the builders use (a fraction of the default features'
+ * build time on a fresh machine); such a build goes to its own root in the build cache, named
+ * by its features, so a narrower build is never mistaken for a full one or the other way round.
+ */
+export async function ensureCargoTool({ crate, version, bin, features }) {
+  const installRoot = features ? join(cacheRoot, 'tools', `${crate}-${version}-${features.join('+')}`) : undefined;
+  const path = installRoot ? join(installRoot, 'bin', bin) : join(cargoBin, bin);
   const reported = existsSync(path) ? await probe(path, ['--version']) : undefined;
   if (reported?.includes(version)) return path;
-  log(`${bin} ${version} missing (found: ${reported?.trim() ?? 'none'}); installing, this takes a few minutes`);
-  await run('cargo', ['install', '--locked', crate, '--version', version]);
+  log(`${bin} ${version} missing (found: ${reported?.trim() ?? 'none'}); installing, this takes a few minutes (log: ${installLog})`);
+  const started = Date.now();
+  const extra = installRoot ? ['--no-default-features', '--features', features.join(','), '--root', installRoot] : [];
+  await runLogged('cargo', ['install', '--locked', crate, '--version', version, ...extra]);
+  log(`${bin} ${version} installed in ${Math.round((Date.now() - started) / 1000)} s`);
   return path;
 }
 

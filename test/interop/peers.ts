@@ -2,8 +2,7 @@
 // (test/interop, built by scripts/interop.sh) and the iggy-cli 0.14.0 binary.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The checkout root, from dist/test/interop/ or test/interop/. */
@@ -78,23 +77,17 @@ export async function runProbe(address: string, args: readonly string[], timeout
   }
 }
 
-const CLI_VERSION = '0.14.0';
+
+let cliPath: string | undefined;
 
 /**
- * The official CLI, iggy-cli 0.14.0: from PATH or ~/.cargo/bin when that is the right version,
- * else installed with cargo into the build cache outside the work tree (several minutes, once per machine).
+ * The official CLI, iggy-cli 0.14.0: scripts/iggy-cli.sh finds it (PATH's cargo bin or the build
+ * cache outside the work tree) or installs it there (minutes, once per machine).
  */
 export function cliBinary(): string {
-  const cacheRoot = process.env.IGGY_CONNECTORS_CACHE ?? join(homedir(), '.cache', 'iggy-connectors');
-  const candidates = [join(homedir(), '.cargo/bin/iggy'), join(cacheRoot, 'iggy-cli', 'bin', 'iggy')];
-  for (const path of candidates) {
-    if (!existsSync(path)) continue;
-    const version = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
-    if (version.includes(CLI_VERSION)) return path;
-  }
-  const root = join(cacheRoot, 'iggy-cli');
-  execFileSync('cargo', ['install', 'iggy-cli', '--version', CLI_VERSION, '--locked', '--root', root], { stdio: ['ignore', 'inherit', 'inherit'] });
-  return join(root, 'bin/iggy');
+  cliPath ??= execFileSync('bash', [join(repoRoot, 'scripts/iggy-cli.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  if (!existsSync(cliPath)) throw new Error(`scripts/iggy-cli.sh printed ${cliPath}, which does not exist`);
+  return cliPath;
 }
 
 /** Runs one CLI command against `port` as iggy/iggy over TCP. */
