@@ -58,7 +58,7 @@ export async function runLogged(cmd, args, { cwd = root, env = toolEnv() } = {})
     });
   } catch (error) {
     const tail = (await readFile(installLog, 'utf8').catch(() => '')).split('\n').slice(-30).join('\n');
-    throw new Error(`${error.message}\n${tail}`);
+    throw new Error(`${error.message}\n${tail}`, { cause: error });
   } finally {
     closeSync(fd);
   }

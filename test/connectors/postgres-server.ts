@@ -26,7 +26,7 @@ export async function startPostgres(t: { after: (fn: () => Promise<void>) => voi
     port = Number(stdout.trim());
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`scripts/postgres.sh start failed: ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
+    throw new Error(`scripts/postgres.sh start failed: ${(error as { stderr?: string }).stderr ?? (error as Error).message}`, { cause: error });
   }
   const url = `postgres://iggy:iggy@127.0.0.1:${port}/postgres`;
   const pool = new pg.Pool({ connectionString: url, max: 2 });
