@@ -1,10 +1,14 @@
 // Builds the Go example guests (guest-examples/go/<name>/, package main with a
-// sink.go or source.go) into components: `wit-bindgen go` bindings + the SDK's
-// glue in a scratch module, `go build` to a wasip1 reactor, then wasm-tools
-// embeds the WIT and adapts preview1 to a component. Incremental: a guest is
+// sink.go or source.go) into components: the `wit-bindgen go` bindings + the SDK's
+// glue in a scratch module, `go build` to a wasip1 reactor, then jco (wasm-tools
+// inside) embeds the WIT and adapts preview1 to a component. Incremental: a guest is
 // skipped when the hash of its sources, the SDK, wit/ and the tool versions
 // matches the stamp beside its .wasm.
-import { cp, mkdir, readdir, rm, stat, copyFile } from 'node:fs/promises';
+//
+// The bindings are generated code kept in guest-examples/go/sdk/_bindings/<world>/ with
+// the hash of the WIT they came from: building wit-bindgen-cli takes minutes on a fresh
+// machine, so it is installed only when wit/ changed and the bindings must be made again.
+import { cp, mkdir, readdir, readFile, rm, stat, copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +20,12 @@ const guestsDir = join(root, 'guest-examples', 'go');
 const sdkDir = join(guestsDir, 'sdk');
 const buildRoot = join(guestsDir, 'target');
 
+const bindingsRoot = join(sdkDir, '_bindings');
+const jcoCli = join(root, 'node_modules', '@bytecodealliance', 'jco', 'src', 'jco.js');
+
 // Exact versions: these are the ones checked to work together (docs/guests-go.md).
-// Only the generators and subcommands the Go build uses: `wit-bindgen go`, `wasm-tools component embed/new`.
+// Only the generator the Go build uses (`wit-bindgen go`).
 const WIT_BINDGEN = { crate: 'wit-bindgen-cli', version: '0.63.0', bin: 'wit-bindgen', features: ['go'] };
-const WASM_TOOLS = { crate: 'wasm-tools', version: '1.263.0', bin: 'wasm-tools', features: ['component'] };
 const ADAPTER = { crate: 'wasi-preview1-component-adapter-provider', version: '50.0.1' };
 // The bindings' runtime module declares go 1.27.1; the Go command fetches this toolchain itself.
 const GO_TOOLCHAIN = 'go1.27.3';
@@ -43,12 +49,34 @@ async function guests() {
 /** Installs or locates every tool; returns their paths and what identifies their versions. */
 async function toolchain() {
   if ((await probe('go', ['version'])) === undefined) throw new Error('go not found: install Go 1.21 or newer (it downloads the toolchain it needs)');
-  const witBindgen = await ensureCargoTool(WIT_BINDGEN);
-  const wasmTools = await ensureCargoTool(WASM_TOOLS);
+  if (!existsSync(jcoCli)) throw new Error(`jco not found at ${jcoCli}: run npm ci first`);
   const bindingsPkg = join(await crateSource('wit-bindgen-go', WIT_BINDGEN.version), 'src', 'pkg');
   const adapter = join(await crateSource(ADAPTER.crate, ADAPTER.version), 'artefacts', 'wasi_snapshot_preview1.reactor.wasm');
   if (!existsSync(adapter)) throw new Error(`reactor adapter not found at ${adapter}`);
-  return { witBindgen, wasmTools, bindingsPkg, adapter };
+  return { bindingsPkg, adapter };
+}
+
+/** What the bindings of every world are made from: the WIT files and the generator's version. */
+async function witHash() {
+  return hashInputs(await listFiles(witDir, (f) => f.endsWith('.wit')), [`wit-bindgen ${WIT_BINDGEN.version}`]);
+}
+
+/**
+ * The bindings of `world`, kept in the SDK; made again with wit-bindgen (installed on first use)
+ * when the WIT changed since they were made.
+ */
+async function bindingsFor(world, expected) {
+  const dir = join(bindingsRoot, world);
+  const stampFile = join(dir, 'WIT_HASH');
+  const stamp = existsSync(stampFile) ? (await readFile(stampFile, 'utf8')).trim() : undefined;
+  if (stamp === expected) return dir;
+  const witBindgen = await ensureCargoTool(WIT_BINDGEN);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await run(witBindgen, ['go', '--world', world, '--out-dir', dir, witDir]);
+  await writeFile(stampFile, `${expected}\n`);
+  log(`made the Go bindings of ${world} again in ${relative(root, dir)} (wit/ changed): commit them`);
+  return dir;
 }
 
 async function buildOne(guest, tools, hash) {
@@ -57,8 +85,7 @@ async function buildOne(guest, tools, hash) {
   const env = toolEnv({ GOTOOLCHAIN: GO_TOOLCHAIN, GOOS: 'wasip1', GOARCH: 'wasm', GOFLAGS: '-mod=mod' });
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  // Generated bindings are build outputs: made here, never committed.
-  await run(tools.witBindgen, ['go', '--world', guest.world, '--out-dir', work, witDir]);
+  await cp(await bindingsFor(guest.world, tools.witHash), work, { recursive: true, filter: (src) => !src.endsWith('WIT_HASH') });
   for (const file of await readdir(guest.dir)) {
     if (file.endsWith('.go') && !file.endsWith('_test.go')) await copyFile(join(guest.dir, file), join(work, file));
   }
@@ -67,8 +94,8 @@ async function buildOne(guest, tools, hash) {
   await run('go', ['mod', 'tidy'], { cwd: work, env });
   // -checklinkname=0: the bindings' runtime links to runtime.sbrk.
   await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: work, env });
-  await run(tools.wasmTools, ['component', 'embed', witDir, '--world', guest.world, 'core.wasm', '-o', 'embedded.wasm'], { cwd: work });
-  await run(tools.wasmTools, ['component', 'new', 'embedded.wasm', '--adapt', `wasi_snapshot_preview1=${tools.adapter}`, '-o', output], { cwd: work });
+  await run(process.execPath, [jcoCli, 'embed', 'core.wasm', '--wit', witDir, '--world-name', guest.world, '-o', 'embedded.wasm'], { cwd: work });
+  await run(process.execPath, [jcoCli, 'new', 'embedded.wasm', '--adapt', `wasi_snapshot_preview1=${tools.adapter}`, '-o', output], { cwd: work });
   await markBuilt(output, hash);
   log(`built ${relative(root, output)} (${sizeText((await stat(output)).size)})`);
 }
@@ -76,7 +103,8 @@ async function buildOne(guest, tools, hash) {
 export async function build({ force = false } = {}) {
   const all = await guests();
   const shared = [...(await listFiles(sdkDir, (f) => f.endsWith('.go') || f.endsWith('go.mod'))), ...(await listFiles(witDir, (f) => f.endsWith('.wit')))];
-  const labels = [`wit-bindgen ${WIT_BINDGEN.version}`, `wasm-tools ${WASM_TOOLS.version}`, `adapter ${ADAPTER.version}`, GO_TOOLCHAIN];
+  const jcoVersion = JSON.parse(await readFile(join(root, 'node_modules', '@bytecodealliance', 'jco', 'package.json'), 'utf8')).version;
+  const labels = [`wit-bindgen ${WIT_BINDGEN.version}`, `jco ${jcoVersion}`, `adapter ${ADAPTER.version}`, GO_TOOLCHAIN];
   const stale = [];
   for (const guest of all) {
     const files = await listFiles(guest.dir, (f) => f.endsWith('.go'));
@@ -87,7 +115,7 @@ export async function build({ force = false } = {}) {
     log('go guests up to date');
     return;
   }
-  const tools = await toolchain();
+  const tools = { ...(await toolchain()), witHash: await witHash() };
   for (const { guest, hash } of stale) {
     const started = Date.now();
     await buildOne(guest, tools, hash);
