@@ -15,13 +15,13 @@ import { fileURLToPath } from 'node:url';
 import {
   crateSource, ensureCargoTool, hashInputs, isFresh, listFiles, log, probe, root, run, sizeText, snakeName, toolEnv, witDir, markBuilt,
 } from './toolchain.mjs';
+import { componentToolsVersion, embedWit, newComponent } from './component-tools.mjs';
 
 const guestsDir = join(root, 'guest-examples', 'go');
 const sdkDir = join(guestsDir, 'sdk');
 const buildRoot = join(guestsDir, 'target');
 
 const bindingsRoot = join(sdkDir, '_bindings');
-const jcoCli = join(root, 'node_modules', '@bytecodealliance', 'jco', 'src', 'jco.js');
 
 // Exact versions: these are the ones checked to work together (docs/guests-go.md).
 // Only the generator the Go build uses (`wit-bindgen go`).
@@ -49,7 +49,6 @@ async function guests() {
 /** Installs or locates every tool; returns their paths and what identifies their versions. */
 async function toolchain() {
   if ((await probe('go', ['version'])) === undefined) throw new Error('go not found: install Go 1.21 or newer (it downloads the toolchain it needs)');
-  if (!existsSync(jcoCli)) throw new Error(`jco not found at ${jcoCli}: run npm ci first`);
   const bindingsPkg = join(await crateSource('wit-bindgen-go', WIT_BINDGEN.version), 'src', 'pkg');
   const adapter = join(await crateSource(ADAPTER.crate, ADAPTER.version), 'artefacts', 'wasi_snapshot_preview1.reactor.wasm');
   if (!existsSync(adapter)) throw new Error(`reactor adapter not found at ${adapter}`);
@@ -94,8 +93,8 @@ async function buildOne(guest, tools, hash) {
   await run('go', ['mod', 'tidy'], { cwd: work, env });
   // -checklinkname=0: the bindings' runtime links to runtime.sbrk.
   await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: work, env });
-  await run(process.execPath, [jcoCli, 'embed', 'core.wasm', '--wit', witDir, '--world-name', guest.world, '-o', 'embedded.wasm'], { cwd: work });
-  await run(process.execPath, [jcoCli, 'new', 'embedded.wasm', '--adapt', `wasi_snapshot_preview1=${tools.adapter}`, '-o', output], { cwd: work });
+  await embedWit({ coreModule: join(work, 'core.wasm'), witDir, world: guest.world, output: join(work, 'embedded.wasm') });
+  await newComponent({ embedded: join(work, 'embedded.wasm'), adapter: tools.adapter, output });
   await markBuilt(output, hash);
   log(`built ${relative(root, output)} (${sizeText((await stat(output)).size)})`);
 }
@@ -103,8 +102,7 @@ async function buildOne(guest, tools, hash) {
 export async function build({ force = false } = {}) {
   const all = await guests();
   const shared = [...(await listFiles(sdkDir, (f) => f.endsWith('.go') || f.endsWith('go.mod'))), ...(await listFiles(witDir, (f) => f.endsWith('.wit')))];
-  const jcoVersion = JSON.parse(await readFile(join(root, 'node_modules', '@bytecodealliance', 'jco', 'package.json'), 'utf8')).version;
-  const labels = [`wit-bindgen ${WIT_BINDGEN.version}`, `jco ${jcoVersion}`, `adapter ${ADAPTER.version}`, GO_TOOLCHAIN];
+  const labels = [`wit-bindgen ${WIT_BINDGEN.version}`, `jco ${await componentToolsVersion(root)}`, `adapter ${ADAPTER.version}`, GO_TOOLCHAIN];
   const stale = [];
   for (const guest of all) {
     const files = await listFiles(guest.dir, (f) => f.endsWith('.go'));
