@@ -258,3 +258,26 @@ async function realTarget(): Promise<IggyTarget> {
     },
   };
 }
+
+/**
+ * Declares a suite that needs the real server; when this run does not test against it (absent, or
+ * IGGY_TEST_TARGET=dev) the suite is reported as skipped with the reason, never as passed.
+ */
+export function withRealServer(fileUrl: string, body: (target: () => IggyTarget) => void): void {
+  const file = basename(new URL(fileUrl).pathname).replace(/\.js$/, '.ts');
+  const real = selectedTargets(file).includes('real');
+  const skip = real ? false : realServerPresent() ? 'IGGY_TEST_TARGET=dev: the real Iggy server is not tested in this run' : `real Iggy server absent (${SERVER_DIR})`;
+  void describe('against the real Iggy server', { skip }, () => {
+    let target: IggyTarget | undefined;
+    before(async () => {
+      target = await startTarget('real');
+    });
+    after(async () => {
+      await target?.close();
+    });
+    body(() => {
+      if (!target) throw new Error('the real target did not start');
+      return target;
+    });
+  });
+}
