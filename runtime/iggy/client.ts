@@ -349,14 +349,19 @@ export class IggyClient {
       requestChecksum = xxh3.xxh64(parts.length === 1 ? parts[0]! : Buffer.concat(parts as Buffer[], bodyLength));
     }
     const fields = { client: this.clientId, request, session, code, requestChecksum };
+    // CreateTopic and CreatePartitions are answered under their "with assignments" operations.
+    const expect = {
+      operations: operation === Operation.CreateTopic ? [operation, Operation.CreateTopicWithAssignments] : operation === Operation.CreatePartitions ? [operation, Operation.CreatePartitionsWithAssignments] : [operation],
+      request,
+    };
     let frame: Buffer;
     if (headroom) {
       writeRequestHeader(body[0]!, 0, fields, bodyLength);
-      frame = await connection.request(body, timeoutMs, what);
+      frame = await connection.request(body, timeoutMs, what, expect);
     } else {
       const header = Buffer.allocUnsafe(HEADER_SIZE);
       writeRequestHeader(header, 0, fields, bodyLength);
-      frame = await connection.request([header, ...body], timeoutMs, what);
+      frame = await connection.request([header, ...body], timeoutMs, what, expect);
     }
     return this.decodeReply(frame, code, operation, what, connection);
   }

@@ -59,6 +59,27 @@ withRealServer(import.meta.url, (target) => {
     await client.deleteStream(stream);
   });
 
+  test('requests of different planes in flight at once: the server answers them out of order, each still gets its own reply', async () => {
+    const client = await target().client();
+    const stream = target().name('mixed');
+    await client.createStream(stream);
+    await client.createTopic(stream, 't');
+    await client.sendMessages(stream, 't', { kind: 'partition', id: 0 }, [{ payload: json(0) }]);
+    for (let round = 0; round < 30; round++) {
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 4; i++) {
+        calls.push(client.sendMessages(stream, 't', { kind: 'partition', id: 0 }, [{ payload: json(round) }]));
+        calls.push(client.ping());
+        calls.push(client.getConsumerOffset(stream, 't', 'c', 0));
+        calls.push(client.storeConsumerOffset(stream, 't', 'c', 0, 0n));
+        calls.push(client.pollMessages(stream, 't', { consumer: 'c', partitionId: 0, strategy: Polling.first(), count: 1 }));
+      }
+      const results = await Promise.allSettled(calls);
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String((r.reason as Error).message));
+      assert.deepEqual(failed, [], `round ${round}`);
+    }
+  });
+
   test('topic options: none by default; a key the server knows is taken; an unknown one is refused with 4041 naming what was sent', async () => {
     const client = await target().client();
     const stream = target().name('opts');
