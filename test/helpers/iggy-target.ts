@@ -39,7 +39,7 @@ export function selectedTargets(file = 'this file'): TargetKind[] {
   if (present) return ['dev', 'real'];
   if (!announced) {
     announced = true;
-    console.log(`# real Iggy server absent (${SERVER_DIR}): ${file} runs against the dev broker only`);
+    console.log(`# real Iggy server absent (${SERVER_DIR}): ${file} tests only against the dev broker; its real-server suites are skipped`);
   }
   return ['dev'];
 }

@@ -137,7 +137,7 @@ withRealServer(import.meta.url, (target) => {
       const inIggy = (await admin.getTopic(stream, 'numbers').catch(() => undefined))?.topic.messagesCount;
       progress = `${set.size} distinct of ${total} written; first missing ${missing.slice(0, 5).join(', ')}; Iggy holds ${inIggy} messages`;
       return set.size >= total ? set : undefined;
-    }, 120_000, `all ${total} sequence numbers in the sink file`, () => `${runtime.tail(40)}\n${progress}`);
+    }, 60_000, `all ${total} sequence numbers in the sink file`, () => `${runtime.tail(40)}\n${progress}`);
     for (let seq = 0; seq < total; seq++) assert.ok(seen.has(seq), `message ${seq} is missing`);
     assert.equal(Math.max(...seen), total - 1);
     assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
