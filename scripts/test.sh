@@ -19,4 +19,8 @@ step "the official SDK probe (iggy 0.11.0)" bash scripts/interop.sh
 step "the official CLI (iggy-cli 0.14.0)" bash scripts/iggy-cli.sh
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+server_dir=${IGGY_SERVER_DIR:-../shared/iggy}
+if [ ! -f "$server_dir/server.sh" ] && [ "${IGGY_TEST_TARGET:-}" != dev ]; then
+  echo "real Iggy server absent ($server_dir): the end-to-end tests run against the dev broker only and test/real/ is skipped (see test/helpers/iggy-target.ts)"
+fi
 exec node --test --test-concurrency=2 "${files[@]}"

@@ -37,10 +37,14 @@ export function findEntry(config: RuntimeConfig, statuses: readonly ConnectorSta
 
 const totalLag = (stats: ConnectorStats): number => Object.values(stats.lag).reduce((a, b) => a + b, 0);
 
-function lastError(entry: ConnectorEntry): { message: string; code?: string; name?: string } | undefined {
+/** The error that ended the last worker (with the restart table's advice in `action`), else the last one the pipeline counted. */
+function lastError(entry: ConnectorEntry): { message: string; code?: string; name?: string; status?: number; action?: string } | undefined {
   const s = entry.status;
   if (!s) return undefined;
-  if (s.lastError) return { message: s.lastError.message, ...(s.lastError.code ? { code: s.lastError.code } : {}), name: s.lastError.name };
+  if (s.lastError) {
+    const e = s.lastError;
+    return { message: e.message, ...(e.code ? { code: e.code } : {}), name: e.name, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.action ? { action: e.action } : {}) };
+  }
   return s.stats.lastError !== undefined ? { message: s.stats.lastError } : undefined;
 }
 

@@ -29,6 +29,9 @@ import {
   frameCommand,
   defaultVersionInfo,
   encodeCreateConsumerGroup,
+  encodeCreatePersonalAccessToken,
+  encodeDeletePersonalAccessToken,
+  decodeRawPersonalAccessToken,
   encodeCreateStream,
   encodeCreateTopic,
   encodeDeleteConsumerOffset,
@@ -250,6 +253,21 @@ export class IggyClient {
     this.session = undefined;
   }
 
+  /**
+   * Creates a personal access token for the logged-in user and returns the raw token (the server
+   * shows it only once). `expiry` is the token's lifetime in µs; 0 (the default) never expires.
+   */
+  async createPersonalAccessToken(name: string, expiry = 0n, options?: RequestOptions): Promise<string> {
+    const what = `createPersonalAccessToken(${name})`;
+    const body = this.encode(what, () => encodeCreatePersonalAccessToken({ name, expiry }));
+    return this.decode(what, await this.call(Code.CreatePersonalAccessToken, [body], what, options), decodeRawPersonalAccessToken);
+  }
+
+  async deletePersonalAccessToken(name: string, options?: RequestOptions): Promise<void> {
+    const what = `deletePersonalAccessToken(${name})`;
+    await this.call(Code.DeletePersonalAccessToken, [this.encode(what, () => encodeDeletePersonalAccessToken(name))], what, options);
+  }
+
   async ping(options?: RequestOptions): Promise<void> {
     await this.call(Code.Ping, [], 'ping', options);
   }
@@ -331,14 +349,19 @@ export class IggyClient {
       requestChecksum = xxh3.xxh64(parts.length === 1 ? parts[0]! : Buffer.concat(parts as Buffer[], bodyLength));
     }
     const fields = { client: this.clientId, request, session, code, requestChecksum };
+    // CreateTopic and CreatePartitions are answered under their "with assignments" operations.
+    const expect = {
+      operations: operation === Operation.CreateTopic ? [operation, Operation.CreateTopicWithAssignments] : operation === Operation.CreatePartitions ? [operation, Operation.CreatePartitionsWithAssignments] : [operation],
+      request,
+    };
     let frame: Buffer;
     if (headroom) {
       writeRequestHeader(body[0]!, 0, fields, bodyLength);
-      frame = await connection.request(body, timeoutMs, what);
+      frame = await connection.request(body, timeoutMs, what, expect);
     } else {
       const header = Buffer.allocUnsafe(HEADER_SIZE);
       writeRequestHeader(header, 0, fields, bodyLength);
-      frame = await connection.request([header, ...body], timeoutMs, what);
+      frame = await connection.request([header, ...body], timeoutMs, what, expect);
     }
     return this.decodeReply(frame, code, operation, what, connection);
   }
@@ -595,10 +618,15 @@ export class IggyClient {
   /** Creates a topic with `partitions` partitions (default 1, ids 0..n-1). */
   async createTopic(stream: Identifier, name: string, topic: CreateTopicOptions = {}, options?: RequestOptions): Promise<TopicDetails> {
     const what = `createTopic(${stream}, ${name})`;
-    const body = this.encode(what, () =>
-      encodeCreateTopic({ streamId: stream, name, partitionsCount: topic.partitions ?? 1, options: topicOptionsBlock(topic.options) }),
-    );
-    const details = this.decode(what, await this.call(Code.CreateTopic, [body], what, options), decodeTopicDetails);
+    const block = this.encode(what, () => topicOptionsBlock(topic.options));
+    const body = this.encode(what, () => encodeCreateTopic({ streamId: stream, name, partitionsCount: topic.partitions ?? 1, options: block }));
+    let reply: Buffer;
+    try {
+      reply = await this.call(Code.CreateTopic, [body], what, options);
+    } catch (error) {
+      throw error instanceof IggyError && error.status === 4041 ? unsupportedOptionError(error, block) : error;
+    }
+    const details = this.decode(what, reply, decodeTopicDetails);
     this.partitionCounts.delete(topicKey(stream, name));
     return details;
   }
@@ -902,6 +930,19 @@ function topicOptionsBlock(options: TopicOptions = {}): Buffer {
   const entries = decodeOptions(encodeTopicOptions(options));
   entries.sort((a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')));
   return encodeOptions(entries);
+}
+
+/** Topic option keys servers of the 0.9 line know (their `core/common/src/types/options`); the 0.11 protocol adds the durability keys. */
+const KEYS_OF_THE_09_LINE = 'compression_algorithm, message_expiry, max_topic_size, segment_size, enforce_fsync, messages_required_to_save, size_of_messages_required_to_save, preallocate_segments';
+
+/** A 4041 reply names no key: say which keys this client sent and what to change. */
+function unsupportedOptionError(error: IggyError, block: Buffer): IggyError {
+  const sent = decodeOptions(block).map((e) => e.key);
+  const detail =
+    sent.length === 0
+      ? 'this client sent no topic options, so the server refused something else in the request; check that the server is of the 0.9.x line'
+      : `this client sent the topic option key(s) ${sent.join(', ')}; the server does not know at least one of them (servers of the 0.9.x line know ${KEYS_OF_THE_09_LINE}; the server's log names the key). Remove that key from CreateTopicOptions.options, or use a server that knows it`;
+  return new IggyError(error.status, error.statusName, `${error.message.replace(/; the server does not know an option key.*$/, '')}: ${detail}`, { cause: error });
 }
 
 export interface CreateTopicOptions {

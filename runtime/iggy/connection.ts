@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Logger } from '../log/logger.js';
 import { IggyClosedError, IggyConnectionError, IggyTimeoutError, type IggyProtocolError } from './errors.js';
 import { FrameReader } from './frame-reader.js';
+import { Command, HEADER_SIZE, ReplyOffsets, frameCommand } from './codec/index.js';
 
 export interface TlsOptions {
   /** PEM CA certificate(s) to trust instead of the system roots (a self-signed server). */
@@ -31,14 +32,24 @@ interface Pending {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
   what: string;
+  expect: ReplyKey | undefined;
 }
 
+/** What the reply to a request carries in its header: one of these operations, and the request id. */
+export interface ReplyKey {
+  operations: readonly number[];
+  request: bigint;
+}
+
+
 /**
- * The server answers the requests of one connection in the order it received them (it reads,
- * handles and replies one frame at a time; replies carry no id that is unique for reads), so
- * replies are matched first-in first-out. Any loss of that order (a timeout: its reply may
- * still come) ends the connection, and every request still waiting fails with a retryable
- * IggyConnectionError.
+ * Replies are matched to requests by the operation and request id their header echoes, first-in
+ * first-out among requests with the same pair. A server of the 0.9 line answers in order within
+ * a plane but not across planes: a ping or a poll may be answered before a SendMessages or a
+ * StoreConsumerOffset written ahead of it (seen against the real server with a few requests in
+ * flight). A reply that matches nothing waiting goes to the oldest request, whose owner then
+ * finds it inconsistent and drops the connection; a timeout (its reply may still come) ends the
+ * connection too, and every request still waiting fails with a retryable IggyConnectionError.
  */
 export class IggyConnection {
   private readonly options: ConnectionOptions;
@@ -129,13 +140,13 @@ export class IggyConnection {
    * Writes one request (its parts in order, no copy) and resolves with the whole reply frame.
    * `timeoutMs` bounds the wait for the reply; on expiry the connection is dropped.
    */
-  request(parts: readonly Buffer[], timeoutMs: number, what: string): Promise<Buffer> {
+  request(parts: readonly Buffer[], timeoutMs: number, what: string, expect?: ReplyKey): Promise<Buffer> {
     const socket = this.socket;
     if (this.state !== 'open' || !socket) {
       return Promise.reject(new IggyConnectionError(`${what}: not connected to ${this.options.host}:${this.options.port}`));
     }
     return new Promise<Buffer>((resolve, reject) => {
-      const pending: Pending = { resolve, reject, timer: undefined, what };
+      const pending: Pending = { resolve, reject, timer: undefined, what, expect };
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         pending.timer = setTimeout(() => {
           pending.timer = undefined;
@@ -195,12 +206,14 @@ export class IggyConnection {
       return;
     }
     for (const frame of frames) {
-      const pending = this.waiting[this.waitingHead];
+      const at = this.matchReply(frame);
+      const pending = this.waiting[at];
       if (!pending) {
         this.fail(new IggyConnectionError('the server sent a reply nobody asked for; the connection was dropped'));
         return;
       }
-      this.waiting[this.waitingHead++] = undefined;
+      this.waiting[at] = undefined;
+      while (this.waitingHead < this.waiting.length && this.waiting[this.waitingHead] === undefined) this.waitingHead++;
       if (this.waitingHead === this.waiting.length) {
         this.waiting = [];
         this.waitingHead = 0;
@@ -211,6 +224,19 @@ export class IggyConnection {
       if (pending.timer) clearTimeout(pending.timer);
       pending.resolve(frame);
     }
+  }
+
+  /** Index of the waiting request this frame answers: the oldest with its operation and request id, else the oldest of all. */
+  private matchReply(frame: Buffer): number {
+    if (frame.length >= HEADER_SIZE && frameCommand(frame) === Command.Reply) {
+      const operation = frame[ReplyOffsets.operation]!;
+      const request = frame.readBigUInt64LE(ReplyOffsets.request);
+      for (let i = this.waitingHead; i < this.waiting.length; i++) {
+        const expect = this.waiting[i]?.expect;
+        if (expect && expect.request === request && expect.operations.includes(operation)) return i;
+      }
+    }
+    return this.waitingHead;
   }
 
   /** The connection is unusable: reject everything waiting, destroy the socket, tell the owner once. */
@@ -225,7 +251,7 @@ export class IggyConnection {
   }
 
   private rejectAll(error: Error): void {
-    const pending = this.waiting.slice(this.waitingHead) as Pending[];
+    const pending = this.waiting.slice(this.waitingHead).filter((p): p is Pending => p !== undefined);
     this.waiting = [];
     this.waitingHead = 0;
     for (const p of pending) {

@@ -20,6 +20,7 @@ import { ConnectorStoppedError } from './failure.js';
 import { divertOrStop } from './dead-letter.js';
 import { toSendPartitioning, type PipelineIggy, type SendPartitioning } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
+import { checkSourceMessages } from './source-checks.js';
 
 export interface SourcePipelineOptions {
   config: SourceConfig;
@@ -98,6 +99,7 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
         continue;
       }
       if (produced.batch.count > 0) {
+        checkSourceMessages(produced.batch);
         stats.messagesIn += produced.batch.count;
         const ready = await prepare(options, chain, primary, produced.batch);
         if (pending.count === 0) pending.since = Date.now();

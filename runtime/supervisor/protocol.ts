@@ -117,7 +117,11 @@ export function addStats(previous: ConnectorStats, current: ConnectorStats): Con
 export interface SerializedError {
   name: string;
   code?: string;
+  /** The Iggy status of an `IGGY_STATUS` error (the restart table classifies by it). */
+  status?: number;
   message: string;
+  /** What to do about it, from the restart table (runtime/pipeline/failure.ts); set by the supervisor. */
+  action?: string;
 }
 
 export type WorkerEvent =
@@ -131,8 +135,8 @@ export type SupervisorCommand = { type: 'stop' };
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+    const { code, status } = error as { code?: unknown; status?: unknown };
+    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), ...(typeof status === 'number' ? { status } : {}) };
   }
   return { name: 'Error', message: String(error) };
 }

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import { backoffDelay } from '../timing/backoff.js';
+import { classifyFailure, isRestartable } from '../pipeline/failure.js';
 import {
   addStats,
   Control,
@@ -214,7 +215,7 @@ export class Supervisor {
       }
     });
     worker.on('error', (error) => {
-      failure = { error: serializeError(error), restart: true };
+      failure = { error: serializeError(error), restart: isRestartable(error) };
     });
     handle.exited = new Promise((resolve) => {
       worker.once('exit', (exitCode) => {
@@ -238,11 +239,12 @@ export class Supervisor {
     if (handle.state === 'running' && Date.now() - handle.since >= STABLE_RUN_MS) handle.consecutiveFailures = 0;
     failure = failure ?? { error: { name: 'WorkerExit', message: `connector worker exited unexpectedly with code ${exitCode}` }, restart: true };
     if (reason === 'timeout' && handle.lastError) failure = { error: handle.lastError, restart: true };
-    handle.lastError = failure.error;
+    const { action } = classifyFailure(failure.error);
+    handle.lastError = { ...failure.error, action };
     handle.stats.errors += 1;
     if (!failure.restart || this.#stopping) {
       handle.setState('failed');
-      handle.logger.error({ err: failure.error }, 'connector failed and will not be restarted: fix the cause, then restart it');
+      handle.logger.error({ err: failure.error, action }, `connector failed and will not be restarted: ${failure.error.message}; ${action}`);
       return;
     }
     const policy = handle.config.restart;

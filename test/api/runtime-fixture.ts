@@ -1,5 +1,6 @@
-// A whole runtime in the test process for the API tests: the development broker,
-// the supervisor with real guests in worker threads, and the HTTP API on port 0.
+// A whole runtime in the test process for the API tests: an Iggy target (the dev
+// broker unless the test passes one, see test/helpers/iggy-target.ts), the
+// supervisor with real guests in worker threads, and the HTTP API on port 0.
 // The pipeline: the random JS source produces numbered JSON messages, the Rust
 // file sink appends them to a file, so a test can count what really moved.
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -7,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startApiServer, type ApiServer } from '../../runtime/api/index.js';
-import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { parseConfig, type RuntimeConfig } from '../../runtime/config/index.js';
 import { validateTransform } from '../../runtime/pipeline/transforms/index.js';
 import { Supervisor } from '../../runtime/supervisor/supervisor.js';
+import { startTarget, type IggyTarget } from '../helpers/iggy-target.js';
 import { guestPath } from '../helpers/paths.js';
 import { runtimeHeader } from '../helpers/runtime-process.js';
 
@@ -23,11 +24,15 @@ export interface PipelineOptions {
   pollInterval: string;
   apiKey?: string;
   corsOrigins?: string[];
+  /** The Iggy to run against; default: a dev broker of its own, closed with the fixture. */
+  target?: IggyTarget;
 }
 
 export interface RuntimeFixture {
   dir: string;
-  broker: DevBroker;
+  target: IggyTarget;
+  /** The stream the pipeline moves messages through (unique on the target). */
+  stream: string;
   config: RuntimeConfig;
   supervisor: Supervisor;
   api: ApiServer;
@@ -42,7 +47,7 @@ export interface RuntimeFixture {
   close(): Promise<void>;
 }
 
-export function pipelineToml(dir: string, brokerPort: number, o: PipelineOptions): string {
+export function pipelineToml(dir: string, brokerPort: number, o: PipelineOptions, stream = 'ops'): string {
   return `
 ${runtimeHeader(brokerPort, dir)}
 
@@ -57,7 +62,7 @@ name = "Numbers"
 path = "${guestPath('js', 'random-source')}"
 poll_interval = "${o.pollInterval}"
 [[sources.numbers.streams]]
-stream = "ops"
+stream = "${stream}"
 topic = "numbers"
 schema = "json"
 batch_size = 1000
@@ -71,7 +76,7 @@ payload_size = 16
 name = "File"
 path = "${guestPath('rust', 'file-sink')}"
 [[sinks.file.streams]]
-stream = "ops"
+stream = "${stream}"
 topics = ["numbers"]
 schema = "json"
 batch_size = 200
@@ -87,7 +92,7 @@ enabled = false
 name = "Spare (disabled)"
 path = "${guestPath('js', 'stdout-sink')}"
 [[sinks.spare.streams]]
-stream = "ops"
+stream = "${stream}"
 topics = ["numbers"]
 schema = "json"
 [sinks.spare.config]
@@ -100,14 +105,16 @@ export async function startRuntimeFixture(options: PipelineOptions): Promise<Run
   const dir = await mkdtemp(join(tmpdir(), 'api-test-'));
   await mkdir(join(dir, 'out'));
   const logger = pino({ level: 'silent' });
-  const broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger });
-  const config = parseConfig(pipelineToml(dir, broker.port, options), { baseDir: dir, env: {}, validateTransform });
+  const target = options.target ?? (await startTarget('dev'));
+  const closeTarget = (): Promise<void> => (options.target ? Promise.resolve() : target.close());
+  const stream = target.name('ops');
+  const config = parseConfig(pipelineToml(dir, target.port, options, stream), { baseDir: dir, env: {}, validateTransform });
   const supervisor = new Supervisor(config, { logger, stopTimeoutMs: 10_000 });
   let api: ApiServer;
   try {
     api = await startApiServer({ config, supervisor, logger, version: '9.9.9-test' });
   } catch (error) {
-    await broker.close();
+    await closeTarget();
     throw error;
   }
   supervisor.start();
@@ -119,7 +126,8 @@ export async function startRuntimeFixture(options: PipelineOptions): Promise<Run
     });
   return {
     dir,
-    broker,
+    target,
+    stream,
     config,
     supervisor,
     api,
@@ -140,7 +148,7 @@ export async function startRuntimeFixture(options: PipelineOptions): Promise<Run
     async close() {
       await supervisor.stop();
       await api.close();
-      await broker.close();
+      await closeTarget();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CLI } from '../helpers/paths.js';
+import { forEachTarget } from '../helpers/iggy-target.js';
 import { eventually } from '../helpers/runtime-process.js';
 import { connectorIn, startRuntimeFixture, type StatsBody } from './runtime-fixture.js';
 
@@ -26,39 +27,41 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('status prints the connectors as a table; a wrong key or no runtime exits 1 saying what to do', async (t) => {
-  const total = 400;
-  const rt = await startRuntimeFixture({ total, perPoll: 100, pollInterval: '10ms', apiKey: KEY });
-  t.after(() => rt.close());
-  await eventually(async () => {
-    const stats = await rt.getJson<StatsBody>('/stats', KEY);
-    return connectorIn(stats, 'sink', 'file').messages_processed === total ? true : undefined;
-  }, 60_000, `the sink to process all ${total} messages`);
+forEachTarget(import.meta.url, (target) => {
+  test('status prints the connectors as a table; a wrong key or no runtime exits 1 saying what to do', async (t) => {
+    const total = 400;
+    const rt = await startRuntimeFixture({ total, perPoll: 100, pollInterval: '10ms', apiKey: KEY, target: target() });
+    t.after(() => rt.close());
+    await eventually(async () => {
+      const stats = await rt.getJson<StatsBody>('/stats', KEY);
+      return connectorIn(stats, 'sink', 'file').messages_processed === total ? true : undefined;
+    }, 60_000, `the sink to process all ${total} messages`);
 
-  const ok = await cli(['status', '--url', rt.api.url, '--api-key', KEY]);
-  assert.equal(ok.code, 0, ok.stderr);
-  const lines = ok.stdout.trimEnd().split('\n');
-  assert.match(lines[0]!, /^iggy-connectors 9\.9\.9-test · pid \d+ · up \d+ s/);
-  assert.match(lines[1]!, /^KIND\s+KEY\s+STATE\s+IN\s+OUT\s+LAG\s+ERRORS\s+RESTARTS\s+LAST ERROR$/);
-  const rows = lines.slice(2).map((l) => l.split(/\s+/));
-  assert.deepEqual(rows.map((r) => r.slice(0, 3)), [['sink', 'file', 'running'], ['sink', 'spare', 'disabled'], ['source', 'numbers', 'running']]);
-  assert.deepEqual(rows[0]!.slice(3, 8), [String(total), String(total), '0', '0', '0'], `the sink row: ${lines[2]}`);
-  assert.deepEqual(rows[2]!.slice(3, 5), [String(total), String(total)], `the source row: ${lines[4]}`);
+    const ok = await cli(['status', '--url', rt.api.url, '--api-key', KEY]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const lines = ok.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^iggy-connectors 9\.9\.9-test · pid \d+ · up \d+ s/);
+    assert.match(lines[1]!, /^KIND\s+KEY\s+STATE\s+IN\s+OUT\s+LAG\s+ERRORS\s+RESTARTS\s+LAST ERROR$/);
+    const rows = lines.slice(2).map((l) => l.split(/\s+/));
+    assert.deepEqual(rows.map((r) => r.slice(0, 3)), [['sink', 'file', 'running'], ['sink', 'spare', 'disabled'], ['source', 'numbers', 'running']]);
+    assert.deepEqual(rows[0]!.slice(3, 8), [String(total), String(total), '0', '0', '0'], `the sink row: ${lines[2]}`);
+    assert.deepEqual(rows[2]!.slice(3, 5), [String(total), String(total)], `the source row: ${lines[4]}`);
 
-  const json = await cli(['status', '--url', `${rt.api.url}/`, '--json'], { IGGY_CONNECTORS_HTTP_API_KEY: KEY });
-  assert.equal(json.code, 0, json.stderr);
-  assert.equal(connectorIn(JSON.parse(json.stdout) as StatsBody, 'source', 'numbers').messages_sent, total, 'the key can come from the environment');
+    const json = await cli(['status', '--url', `${rt.api.url}/`, '--json'], { IGGY_CONNECTORS_HTTP_API_KEY: KEY });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(connectorIn(JSON.parse(json.stdout) as StatsBody, 'source', 'numbers').messages_sent, total, 'the key can come from the environment');
 
-  const refused = await cli(['status', '--url', rt.api.url, '--api-key', 'nope']);
-  assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /\[STATUS_UNAUTHORIZED\]: .*--api-key/);
+    const refused = await cli(['status', '--url', rt.api.url, '--api-key', 'nope']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /\[STATUS_UNAUTHORIZED\]: .*--api-key/);
 
-  const port = await closedPort();
-  const nobody = await cli(['status', '--url', `http://127.0.0.1:${port}`]);
-  assert.equal(nobody.code, 1);
-  assert.match(nobody.stderr, /\[STATUS_UNREACHABLE\]: no runtime answered at http:\/\/127\.0\.0\.1:\d+\/ \(ECONNREFUSED\)/);
+    const port = await closedPort();
+    const nobody = await cli(['status', '--url', `http://127.0.0.1:${port}`]);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /\[STATUS_UNREACHABLE\]: no runtime answered at http:\/\/127\.0\.0\.1:\d+\/ \(ECONNREFUSED\)/);
 
-  const usage = await cli(['status', '--url', 'not a url']);
-  assert.equal(usage.code, 1);
-  assert.match(usage.stderr, /--url must be a URL/);
+    const usage = await cli(['status', '--url', 'not a url']);
+    assert.equal(usage.code, 1);
+    assert.match(usage.stderr, /--url must be a URL/);
+  });
 });

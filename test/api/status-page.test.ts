@@ -8,6 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { ROOT } from '../helpers/paths.js';
+import { writeFile } from 'node:fs/promises';
+import { pino } from 'pino';
+import { startApiServer } from '../../runtime/api/index.js';
+import { parseConfig } from '../../runtime/config/index.js';
+import { Supervisor } from '../../runtime/supervisor/supervisor.js';
+import { startTarget } from '../helpers/iggy-target.js';
+import { runtimeHeader } from '../helpers/runtime-process.js';
 import { startRuntimeFixture } from './runtime-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -88,4 +95,33 @@ test('status page: asks for the key, shows connectors live, restarts one on clic
   await mkdir(join(ROOT, 'test-output'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'test-output', 'status-page.png'), fullPage: true });
   assert.deepEqual(pageErrors, [], 'the page ran without script errors');
+});
+
+test('status page: a connector that failed for good shows its error and what to do', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'status-page-failed-'));
+  const target = await startTarget('dev');
+  const notWasm = join(dir, 'notes.wasm');
+  await writeFile(notWasm, 'not a component\n');
+  const toml = `${runtimeHeader(target.port, dir)}\n[sinks.broken]\npath = "${notWasm}"\n[[sinks.broken.streams]]\nstream = "s"\ntopics = ["t"]\n[http]\nenabled = true\naddress = "127.0.0.1:0"\n`;
+  const config = parseConfig(toml, { baseDir: dir, env: {} });
+  const logger = pino({ level: 'silent' });
+  const supervisor = new Supervisor(config, { logger, logLevel: 'silent' });
+  const api = await startApiServer({ config, supervisor, logger, version: '0.0.0-test' });
+  supervisor.start();
+  const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
+  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  t.after(async () => {
+    await browser.close();
+    await rm(profile, { recursive: true, force: true });
+    await supervisor.stop();
+    await api.close();
+    await target.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const page = await browser.newPage();
+  await page.goto(`${api.url}/ui`);
+  await waitForCell(page, 'sink:broken', 'state', (v) => v === 'failed', 30_000);
+  const todo = await page.locator('tr[data-connector="sink:broken"] td[data-field="last-error"] [data-field="todo"]').innerText();
+  assert.match(todo, /^What to do: point path at a component/, todo);
+  assert.match(await cellText(page, 'sink:broken', 'last-error'), /\[COMPONENT_FORMAT\] .*notes\.wasm is not a WebAssembly file/);
 });

@@ -2,6 +2,7 @@
 // components are refused up front with their TOML path; a payload that does not
 // match its schema goes to the dead-letter topic with the reason; a trapping sink
 // is restarted without its offset moving, and a healthy connector beside it keeps going.
+// The tests that need Iggy run against the dev broker and the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { headerEntries, Polling } from '../../runtime/iggy/codec/index.js';
 import { messages } from '../../runtime/batch/flat-batch.js';
 import { DeadLetterHeader } from '../../runtime/pipeline/dead-letter.js';
 import { CLI, fixturePath, guestPath } from '../helpers/paths.js';
-import { brokerWithClient } from '../helpers/iggy.js';
+import { forEachTarget } from '../helpers/iggy-target.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -48,24 +49,27 @@ test('validate: a missing component and a bad value are both reported with their
   assert.match(r.stderr, /sinks\.pg\.streams\[0\]\.batch_size: .*"ten"/, r.stderr);
 });
 
-test('a non-JSON payload on a json stream goes to the dead-letter topic with the reason; the rest is delivered and the offset stored', async (t) => {
-  const dir = await tempDir(t);
-  const out = join(dir, 'out');
-  await mkdir(out);
-  const { broker, client } = await brokerWithClient(t);
-  await client.createStream('in');
-  await client.createTopic('in', 'events', { partitions: 1 });
-  const payloads = ['{"n":0}', '{"n":1}', 'not json {', '{"n":3}', '[1,2', '{"n":5}'];
-  await client.sendMessages('in', 'events', { kind: 'partition', id: 0 }, payloads.map((p, i) => ({ id: BigInt(i + 1), payload: Buffer.from(p) })));
+forEachTarget(import.meta.url, (target) => {
+  test('a non-JSON payload on a json stream goes to the dead-letter topic with the reason; the rest is delivered and the offset stored', async (t) => {
+    const dir = await tempDir(t);
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const client = await target().client();
+    const inStream = target().name('in');
+    const dlqStream = target().name('dlq');
+    await client.createStream(inStream);
+    await client.createTopic(inStream, 'events', { partitions: 1 });
+    const payloads = ['{"n":0}', '{"n":1}', 'not json {', '{"n":3}', '[1,2', '{"n":5}'];
+    await client.sendMessages(inStream, 'events', { kind: 'partition', id: 0 }, payloads.map((p, i) => ({ id: BigInt(i + 1), payload: Buffer.from(p) })));
 
-  const runtime = await startRuntime(
-    dir,
-    `
-${runtimeHeader(broker.port, dir)}
+    const runtime = await startRuntime(
+      dir,
+      `
+${runtimeHeader(target().port, dir)}
 [sinks.file]
 path = "${guestPath('rust', 'file-sink')}"
 [[sinks.file.streams]]
-stream = "in"
+stream = "${inStream}"
 topics = ["events"]
 schema = "json"
 consumer_group = "files"
@@ -75,59 +79,60 @@ path = "/out/events.ndjson"
 preopens = [{ host = "${out}", guest = "/out", read_only = false }]
 [sinks.file.errors]
 on_permanent = "dead_letter"
-dead_letter = { stream = "dlq", topic = "events" }
+dead_letter = { stream = "${dlqStream}", topic = "events" }
 `,
-  );
-  t.after(() => runtime.stop('SIGKILL').then(() => undefined));
-  const file = join(out, 'events.ndjson');
-  const written = await eventually(async () => {
-    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-    return lines.length >= 4 ? lines : undefined;
-  }, 30_000, 'the four valid messages in the sink file', () => runtime.tail());
-  assert.deepEqual(written, ['{"n":0}', '{"n":1}', '{"n":3}', '{"n":5}']);
+    );
+    t.after(() => runtime.stop('SIGKILL').then(() => undefined));
+    const file = join(out, 'events.ndjson');
+    const written = await eventually(async () => {
+      const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+      return lines.length >= 4 ? lines : undefined;
+    }, 30_000, 'the four valid messages in the sink file', () => runtime.tail());
+    assert.deepEqual(written, ['{"n":0}', '{"n":1}', '{"n":3}', '{"n":5}']);
 
-  const stored = await eventually(async () => {
-    const info = await client.getConsumerOffset('in', 'events', { kind: 'group', id: 'files' }, 0);
-    return info && info.storedOffset === 5n ? info : undefined;
-  }, 10_000, 'the group offset to reach 5 (every message handled, none skipped)');
-  assert.equal(stored.storedOffset, 5n);
+    const stored = await eventually(async () => {
+      const info = await client.getConsumerOffset(inStream, 'events', { kind: 'group', id: 'files' }, 0);
+      return info && info.storedOffset === 5n ? info : undefined;
+    }, 10_000, 'the group offset to reach 5 (every message handled, none skipped)');
+    assert.equal(stored.storedOffset, 5n);
 
-  const dlq = await client.pollMessages('dlq', 'events', { consumer: 'inspect', partitionId: 0, strategy: Polling.first(), count: 100 });
-  const dead = [...messages(dlq.batch)].map((m) => ({
-    payload: m.payload.toString(),
-    headers: Object.fromEntries([...headerEntries(m.headers)].map((h) => [h.key.toString(), h.value.toString()])),
-  }));
-  assert.deepEqual(dead.map((d) => d.payload), ['not json {', '[1,2']);
-  for (const d of dead) {
-    assert.match(d.headers[DeadLetterHeader.reason] ?? '', /JSON|json/, `reason header: ${JSON.stringify(d.headers)}`);
-    assert.equal(d.headers[DeadLetterHeader.stream], 'in');
-    assert.equal(d.headers[DeadLetterHeader.topic], 'events');
-    assert.equal(d.headers[DeadLetterHeader.connector], 'file');
-  }
-  assert.deepEqual(dead.map((d) => d.headers[DeadLetterHeader.offset]), ['2', '4']);
-  assert.equal(await runtime.stop('SIGTERM'), 0);
-});
+    const dlq = await client.pollMessages(dlqStream, 'events', { consumer: 'inspect', partitionId: 0, strategy: Polling.first(), count: 100 });
+    const dead = [...messages(dlq.batch)].map((m) => ({
+      payload: m.payload.toString(),
+      headers: Object.fromEntries([...headerEntries(m.headers)].map((h) => [h.key.toString(), h.value.toString()])),
+    }));
+    assert.deepEqual(dead.map((d) => d.payload), ['not json {', '[1,2']);
+    for (const d of dead) {
+      assert.match(d.headers[DeadLetterHeader.reason] ?? '', /JSON|json/, `reason header: ${JSON.stringify(d.headers)}`);
+      assert.equal(d.headers[DeadLetterHeader.stream], inStream);
+      assert.equal(d.headers[DeadLetterHeader.topic], 'events');
+      assert.equal(d.headers[DeadLetterHeader.connector], 'file');
+    }
+    assert.deepEqual(dead.map((d) => d.headers[DeadLetterHeader.offset]), ['2', '4']);
+    assert.equal(await runtime.stop('SIGTERM'), 0);
+  });
 
-test('a sink that traps is restarted, its offset never moves, and a healthy sink beside it delivers everything', async (t) => {
-  const dir = await tempDir(t);
-  const out = join(dir, 'out');
-  await mkdir(out);
-  const { broker, client } = await brokerWithClient(t);
-  await client.createStream('s');
-  await client.createTopic('s', 'crashy', { partitions: 1 });
-  await client.createTopic('s', 'fine', { partitions: 1 });
-  const batch = Array.from({ length: 50 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) }));
-  await client.sendMessages('s', 'crashy', { kind: 'partition', id: 0 }, batch);
-  await client.sendMessages('s', 'fine', { kind: 'partition', id: 0 }, batch);
+  test('a sink that traps is restarted, its offset never moves, and a healthy sink beside it delivers everything', async (t) => {
+    const dir = await tempDir(t);
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const client = await target().client();
+    const s = target().name('s');
+    await client.createStream(s);
+    await client.createTopic(s, 'crashy', { partitions: 1 });
+    await client.createTopic(s, 'fine', { partitions: 1 });
+    const batch = Array.from({ length: 50 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) }));
+    await client.sendMessages(s, 'crashy', { kind: 'partition', id: 0 }, batch);
+    await client.sendMessages(s, 'fine', { kind: 'partition', id: 0 }, batch);
 
-  const runtime = await startRuntime(
-    dir,
-    `
-${runtimeHeader(broker.port, dir)}
+    const runtime = await startRuntime(
+      dir,
+      `
+${runtimeHeader(target().port, dir)}
 [sinks.crashy]
 path = "${fixturePath('trap-sink')}"
 [[sinks.crashy.streams]]
-stream = "s"
+stream = "${s}"
 topics = ["crashy"]
 consumer_group = "crashy"
 [sinks.crashy.restart]
@@ -136,7 +141,7 @@ max_delay = "200ms"
 [sinks.fine]
 path = "${guestPath('rust', 'file-sink')}"
 [[sinks.fine.streams]]
-stream = "s"
+stream = "${s}"
 topics = ["fine"]
 consumer_group = "fine"
 [sinks.fine.config]
@@ -144,20 +149,21 @@ path = "/out/fine.ndjson"
 [sinks.fine.permissions]
 preopens = [{ host = "${out}", guest = "/out", read_only = false }]
 `,
-  );
-  t.after(() => runtime.stop('SIGKILL').then(() => undefined));
-  await eventually(() => (runtime.logs.filter((l) => l.connector === 'crashy' && /restarting/.test(String(l.msg))).length >= 2 ? true : undefined), 30_000, 'the trapping sink to be restarted twice');
-  const lines = await eventually(async () => {
-    const l = (await readFile(join(out, 'fine.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-    return l.length >= 50 ? l : undefined;
-  }, 30_000, 'the healthy sink to deliver all 50 messages');
-  assert.equal(lines.length, 50);
-  const trapLog = runtime.logs.find((l) => l.connector === 'crashy' && /restarting/.test(String(l.msg)));
-  assert.match(JSON.stringify(trapLog), /deliberate crash at offset 0/, 'the log carries the guest\'s own message');
-  assert.match(JSON.stringify(trapLog), /"reason":"trap"/);
-  const crashyOffset = await client.getConsumerOffset('s', 'crashy', { kind: 'group', id: 'crashy' }, 0);
-  assert.equal(crashyOffset?.storedOffset ?? -1n, -1n, 'no offset was stored for batches the sink never accepted');
-  assert.equal(await runtime.stop('SIGTERM'), 0);
+    );
+    t.after(() => runtime.stop('SIGKILL').then(() => undefined));
+    await eventually(() => (runtime.logs.filter((l) => l.connector === 'crashy' && /restarting/.test(String(l.msg))).length >= 2 ? true : undefined), 30_000, 'the trapping sink to be restarted twice');
+    const lines = await eventually(async () => {
+      const l = (await readFile(join(out, 'fine.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+      return l.length >= 50 ? l : undefined;
+    }, 30_000, 'the healthy sink to deliver all 50 messages');
+    assert.equal(lines.length, 50);
+    const trapLog = runtime.logs.find((l) => l.connector === 'crashy' && /restarting/.test(String(l.msg)));
+    assert.match(JSON.stringify(trapLog), /deliberate crash at offset 0/, 'the log carries the guest\'s own message');
+    assert.match(JSON.stringify(trapLog), /"reason":"trap"/);
+    const crashyOffset = await client.getConsumerOffset(s, 'crashy', { kind: 'group', id: 'crashy' }, 0);
+    assert.equal(crashyOffset?.storedOffset ?? -1n, -1n, 'no offset was stored for batches the sink never accepted');
+    assert.equal(await runtime.stop('SIGTERM'), 0);
+  });
 });
 
 test('run with no enabled connector (and no HTTP API) says so and exits 0 instead of idling', async (t) => {

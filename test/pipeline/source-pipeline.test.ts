@@ -1,7 +1,8 @@
 // The source pipeline's delivery guarantee with sends in flight: the real Rust
 // random source runs against a fake Iggy whose acks arrive late, out of order
 // or fail, and a real state store records what was saved and when. Plus the
-// in-order commit (AckWindow) on its own, and a full run through the dev broker.
+// in-order commit (AckWindow) on its own, and a full run through Iggy (the dev
+// broker and the real server).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import { emptyStats, newControlBlock } from '../../runtime/supervisor/protocol.j
 import { payloadOf, type FlatBatch } from '../../runtime/batch/flat-batch.js';
 import { IggyConnectionError, IggyError } from '../../runtime/iggy/errors.js';
 import { Polling } from '../../runtime/iggy/index.js';
-import { brokerWithClient } from '../helpers/iggy.js';
+import { forEachTarget } from '../helpers/iggy-target.js';
 import { guestPath } from '../helpers/paths.js';
 
 const silent = pino({ level: 'silent' });
@@ -155,7 +156,7 @@ class CheckingStore extends StateStore {
   }
 }
 
-function sourceConfig(dir: string, maxMessages: number): SourceConfig {
+function sourceConfig(dir: string, maxMessages: number, stream = 's'): SourceConfig {
   const config = parseConfig(
     `
 [state]
@@ -164,7 +165,7 @@ path = "${join(dir, 'state')}"
 path = "${guestPath('rust', 'random-source')}"
 poll_interval = "1ms"
 [[sources.random.streams]]
-stream = "s"
+stream = "${stream}"
 topic = "t"
 schema = "json"
 batch_size = 100
@@ -287,40 +288,43 @@ test('source pipeline: a connection lost with sends in flight is survived; the r
   assert.equal(store.saved.at(-1), total);
 });
 
-test('source pipeline through the dev broker: every message arrives once, in order, and the state is saved', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'source-broker-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const { broker, client } = await brokerWithClient(t);
-  const total = 20_000;
-  const iggy = await connectIggy({ ...parseConfig(`[iggy]\naddress = "127.0.0.1:${broker.port}"\nusername = "iggy"\npassword = "iggy"\n`, { file: join(dir, 'runtime.toml') }).iggy }, silent, new AbortController().signal);
-  t.after(() => iggy.close());
-  const store = new StateStore(join(dir, 'state'));
-  const stop = new AbortController();
-  let markRunning!: () => void;
-  const started = new Promise<void>((resolve) => (markRunning = resolve));
-  const running = runSourcePipeline({
-    config: sourceConfig(dir, total),
-    client: iggy,
-    logger: silent,
-    stats: emptyStats(),
-    control: newControlBlock(),
-    signal: stop.signal,
-    stateStore: store,
-    onRunning: () => markRunning(),
+forEachTarget(import.meta.url, (target) => {
+  test('source pipeline through Iggy: every message arrives once, in order, and the state is saved', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'source-broker-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const client = await target().client();
+    const stream = target().name('s');
+    const total = 20_000;
+    const iggy = await connectIggy({ ...parseConfig(`[iggy]\naddress = "127.0.0.1:${target().port}"\nusername = "iggy"\npassword = "iggy"\n`, { file: join(dir, 'runtime.toml') }).iggy }, silent, new AbortController().signal);
+    t.after(() => iggy.close());
+    const store = new StateStore(join(dir, 'state'));
+    const stop = new AbortController();
+    let markRunning!: () => void;
+    const started = new Promise<void>((resolve) => (markRunning = resolve));
+    const running = runSourcePipeline({
+      config: sourceConfig(dir, total, stream),
+      client: iggy,
+      logger: silent,
+      stats: emptyStats(),
+      control: newControlBlock(),
+      signal: stop.signal,
+      stateStore: store,
+      onRunning: () => markRunning(),
+    });
+    await Promise.race([started, running]); // the topics exist once it runs
+    const seqs: number[] = [];
+    const deadline = Date.now() + 60_000;
+    let offset = 0n;
+    while (seqs.length < total && Date.now() < deadline) {
+      const polled = await client.pollMessages(stream, 't', { consumer: 'checker', partitionId: 0, count: 5_000, strategy: Polling.offset(offset) });
+      for (let i = 0; i < polled.batch.count; i++) seqs.push((JSON.parse(payloadOf(polled.batch, i).toString()) as { seq: number }).seq);
+      offset += BigInt(polled.batch.count);
+      if (polled.batch.count === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    stop.abort();
+    await running;
+    assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i), 'every message once, in order');
+    const saved = JSON.parse(Buffer.from((await store.load('random'))!).toString()) as { seq: number };
+    assert.equal(saved.seq, total, 'the state after the last message is saved');
   });
-  await Promise.race([started, running]); // the topics exist once it runs
-  const seqs: number[] = [];
-  const deadline = Date.now() + 60_000;
-  let offset = 0n;
-  while (seqs.length < total && Date.now() < deadline) {
-    const polled = await client.pollMessages('s', 't', { consumer: 'checker', partitionId: 0, count: 5_000, strategy: Polling.offset(offset) });
-    for (let i = 0; i < polled.batch.count; i++) seqs.push((JSON.parse(payloadOf(polled.batch, i).toString()) as { seq: number }).seq);
-    offset += BigInt(polled.batch.count);
-    if (polled.batch.count === 0) await new Promise((r) => setTimeout(r, 10));
-  }
-  stop.abort();
-  await running;
-  assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i), 'every message once, in order');
-  const saved = JSON.parse(Buffer.from((await store.load('random'))!).toString()) as { seq: number };
-  assert.equal(saved.seq, total, 'the state after the last message is saved');
 });

@@ -27,7 +27,7 @@ interface StatsBody {
     lag?: number;
     errors: number;
     restarts: number;
-    last_error?: { message: string; code?: string };
+    last_error?: { message: string; code?: string; action?: string };
   }[];
 }
 
@@ -102,5 +102,9 @@ export function formatStatus(stats: StatsBody): string {
   const mib = (stats.memory_usage / 1048576).toFixed(1);
   const head = `iggy-connectors ${stats.connectors_runtime_version} · pid ${stats.process_id} · up ${Math.round(stats.uptime_seconds)} s · RSS ${mib} MiB · CPU ${stats.cpu_usage}%`;
   const body = rows.length > 0 ? [line(header), ...rows.map(line)] : ['no connectors configured'];
-  return `${head}\n${body.join('\n')}\n`;
+  // A failed connector stays down until someone acts: say what to do, in full, under the table.
+  const advice = stats.connectors
+    .filter((c) => c.enabled && c.state === 'failed' && c.last_error)
+    .map((c) => `${c.connector_type} ${c.key} failed: ${c.last_error!.message.replace(/\s+/g, ' ').slice(0, 500)}${c.last_error!.action ? `\n  what to do: ${c.last_error!.action}` : ''}`);
+  return `${head}\n${[...body, ...(advice.length > 0 ? ['', ...advice] : [])].join('\n')}\n`;
 }

@@ -42,3 +42,4 @@ export * from './consumer-groups.js';
 export * from './system.js';
 export * from './batch.js';
 export * from './messages.js';
+export * from './personal-access-tokens.js';

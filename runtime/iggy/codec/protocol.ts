@@ -55,6 +55,8 @@ export const Code = {
   GetClients: 22,
   LogoutUser: 39,
   LoginRegister: 40,
+  CreatePersonalAccessToken: 42,
+  DeletePersonalAccessToken: 43,
   LoginRegisterWithPat: 45,
   PollMessages: 100,
   SendMessages: 101,
@@ -88,7 +90,9 @@ export const Code = {
 
 /** Replicated commands and their operation (`dispatch.rs`); every other code travels as NonReplicated. */
 const REPLICATED: ReadonlyArray<readonly [code: number, operation: number]> = [
-  [33, 141], [34, 143], [35, 142], [36, 145], [37, 144], [42, 146], [43, 147],
+  [33, 141], [34, 143], [35, 142], [36, 145], [37, 144],
+  [Code.CreatePersonalAccessToken, Operation.CreatePersonalAccessToken],
+  [Code.DeletePersonalAccessToken, Operation.DeletePersonalAccessToken],
   [Code.SendMessages, Operation.SendMessages],
   [Code.StoreConsumerOffset, Operation.StoreConsumerOffset],
   [Code.DeleteConsumerOffset, Operation.DeleteConsumerOffset],
