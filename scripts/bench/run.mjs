@@ -3,7 +3,7 @@
 // sink and source end to end, latency, profiles) and writes bench/results.json,
 // bench/results.md and bench/throughput.svg. Not a test: nothing here asserts.
 // Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors,native
-//          --target=real|dev --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
+//          --target=real|dev --ab-root=<checkout> --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
 //          --report-only (re-render bench/results.md and the chart from bench/results.json)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     count: { type: 'string' },
     only: { type: 'string' },
     target: { type: 'string' },
+    'ab-root': { type: 'string' },
     'boundary-ms': { type: 'string' },
     'latency-seconds': { type: 'string' },
     'profile-count': { type: 'string' },
@@ -50,6 +51,8 @@ if (values.target !== undefined) {
   }
   process.env.BENCH_TARGET = values.target;
 }
+// --ab-root: another checkout's build (before a change) that the native suite runs beside this one.
+if (values['ab-root'] !== undefined) process.env.BENCH_AB_ROOT = values['ab-root'];
 const unknown = options.only.filter((s) => !SUITES.includes(s));
 if (unknown.length > 0) {
   console.error(`--only: unknown suite(s) ${unknown.join(', ')}; expected some of ${SUITES.join(',')}`);

@@ -172,8 +172,8 @@ export function startNativeRuntime(configPath) {
 }
 
 /** `iggy-connectors run` with JSON logs; `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
-export function startRuntime(configPath, { nodeArgs = [], logLevel = 'info' } = {}) {
-  return start('runtime', [cli, 'run', '--config', configPath, '--log-format', 'json', '--summary-interval', '0', '--log-level', logLevel], nodeArgs);
+export function startRuntime(configPath, { nodeArgs = [], logLevel = 'info', cliPath = cli } = {}) {
+  return start('runtime', [cliPath, 'run', '--config', configPath, '--log-format', 'json', '--summary-interval', '0', '--log-level', logLevel], nodeArgs);
 }
 
 /** Runs one bench role to completion and returns its JSON result; `signal` kills it early. */
@@ -216,8 +216,8 @@ export function logRecords(child) {
  * Runs the runtime on `configPath` while a watcher role measures it; the runtime is
  * stopped (SIGTERM, awaited) afterwards. A runtime that exits early fails the run.
  */
-export async function measureRuntime(configPath, watcher, { nodeArgs = [], beforeWatch, native = false } = {}) {
-  const runtime = native ? startNativeRuntime(configPath) : startRuntime(configPath, { nodeArgs });
+export async function measureRuntime(configPath, watcher, { nodeArgs = [], beforeWatch, native = false, cliPath = cli } = {}) {
+  const runtime = native ? startNativeRuntime(configPath) : startRuntime(configPath, { nodeArgs, cliPath });
   const abort = new AbortController();
   let stopping = false;
   try {

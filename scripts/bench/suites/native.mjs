@@ -34,6 +34,18 @@ export const NATIVE_SOURCE_VARIANTS = [
   { name: 'plain-producer', label: 'plain TS producer, project client, pre-built batches (ceiling)', ref: 'native-source-0', plain: 'plain-producer' },
 ];
 
+/**
+ * A/B of an optimisation in the same run: with BENCH_AB_ROOT (run.mjs --ab-root) naming another
+ * checkout with its own dist/ (the build before the change), every runtime variant also runs
+ * from that build, interleaved with the others; the guests are the same files.
+ */
+export function withBaselineBuild(variants, abRoot) {
+  if (!abRoot) return variants;
+  const cliPath = join(abRoot, 'dist/runtime/cli/main.js');
+  if (!existsSync(cliPath)) throw new Error(`BENCH_AB_ROOT=${abRoot} has no dist/runtime/cli/main.js: build it (npx tsc -p tsconfig.json there) first`);
+  return variants.flatMap((v) => (v.guest ? [{ ...v, name: `${v.name}-before`, label: `${v.label} (build before the change)`, cliPath }, v] : [v]));
+}
+
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** One measurement of a sink variant over the preloaded topic; every variant gets a fresh group. */
@@ -47,7 +59,7 @@ async function sinkRun(v, { port, count, scratch, round }) {
   }
   if (v.guest) {
     const config = await sinkConfig({ dir, port, guest: v.guest, stream: 'bench', topic: 'events', group, addFields: v.addFields });
-    return (await measureRuntime(config, watch)).result;
+    return (await measureRuntime(config, watch, v.cliPath ? { cliPath: v.cliPath } : {})).result;
   }
   return runRole('consume', { port, stream: 'bench', topic: 'events', group, count, batch: 1000 });
 }
@@ -64,7 +76,7 @@ async function sourceRun(v, { port, count, scratch, round }) {
     return (await measureRuntime(config, watch, { native: true })).result;
   }
   const config = await sourceConfig({ dir, port, guest: v.guest, stream: 'bench', topic, count, payloadSize: PROJECT_DATA_SIZE });
-  return (await measureRuntime(config, watch)).result;
+  return (await measureRuntime(config, watch, v.cliPath ? { cliPath: v.cliPath } : {})).result;
 }
 
 /** Medians and spreads of one variant, with its ratios to its native reference and to the plain client. */
@@ -91,7 +103,7 @@ function rows(variants, samples, count) {
   });
 }
 
-export async function runNativeSuite({ runs, count, scratch, log, sinkVariants = NATIVE_SINK_VARIANTS, sourceVariants = NATIVE_SOURCE_VARIANTS }) {
+export async function runNativeSuite({ runs, count, scratch, log, abRoot = process.env.BENCH_AB_ROOT, sinkVariants = withBaselineBuild(NATIVE_SINK_VARIANTS, abRoot), sourceVariants = withBaselineBuild(NATIVE_SOURCE_VARIANTS, abRoot) }) {
   if (!realServerAvailable() || !existsSync(join(IGGY_HOME, 'bin/iggy-connectors-native'))) {
     const reason = `no prebuilt Apache Iggy at ${IGGY_HOME} (server.sh, bin/iggy-connectors-native): the native suite needs it (BENCH_IGGY_HOME points elsewhere)`;
     log(`native: skipped, ${reason}`);
@@ -120,7 +132,7 @@ export async function runNativeSuite({ runs, count, scratch, log, sinkVariants =
         log(`native source ${v.name} run ${round + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s (${result.payloadBytesPerMessage.toFixed(0)} B), ${result.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${mib(result.peakRssBytes)}`);
       }
     }
-    return { target: 'real', iggyHome: IGGY_HOME, messages: count, runs, sink: rows(sinkVariants, sink, count), source: rows(sourceVariants, source, count) };
+    return { target: 'real', iggyHome: IGGY_HOME, ...(abRoot ? { abRoot } : {}), messages: count, runs, sink: rows(sinkVariants, sink, count), source: rows(sourceVariants, source, count) };
   } finally {
     await server.child.stop();
   }
