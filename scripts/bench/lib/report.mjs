@@ -95,11 +95,14 @@ export function renderMarkdown(results) {
     const n = results.native;
     if (n.skipped) parts.push(`## Beside Iggy's native runtime\n\nSkipped: ${n.skipped}`);
     else {
-      const head = ['connector', 'msgs/s', 'MB/s', '× native', '× plain', 'peak RSS', 'CPU s per million'];
-      const line = (r) => [r.label, spread(r.rate), fixed(r.mbPerSecond.median, 1), `${fixed(r.vsNative)} (${r.vsNativePerRound.map((x) => fixed(x)).join(', ')})`, fixed(r.vsPlain), mib(r.peakRssBytes.median), fixed(r.cpuSecondsPerMillion.median)];
+      const head = ['connector', 'msgs/s', 'MB/s', '× native', '× plain', 'peak RSS', 'CPU s per million', 'native CPU ÷ this'];
+      // CPU per message moves far less with the machine's load than the rate does.
+      const all = [...n.sink, ...n.source];
+      const cpuVsNative = (r) => fixed((all.find((x) => x.name === r.ref)?.cpuSecondsPerMillion.median ?? NaN) / r.cpuSecondsPerMillion.median);
+      const line = (r) => [r.label, spread(r.rate), fixed(r.mbPerSecond.median, 1), `${fixed(r.vsNative)} (${r.vsNativePerRound.map((x) => fixed(x)).join(', ')})`, fixed(r.vsPlain), mib(r.peakRssBytes.median), `${fixed(r.cpuSecondsPerMillion.median)} (${fixed(r.cpuSecondsPerMillion.min)}–${fixed(r.cpuSecondsPerMillion.max)})`, cpuVsNative(r)];
       parts.push(
         `## Beside Iggy's native runtime (real Apache Iggy server, ${int(n.messages)} messages per run, batch 1,000, 1 partition, ~135 B JSON)\n\n` +
-          "Every variant ran once per round, rounds interleaved. \"× native\" is against the unpaced native run of the same work (stdout sink, stdout sink + add_fields, random source), median over median, then each round's own ratio in brackets; \"× plain\" against the plain TS client. Peak RSS is the VmHWM of the process tree; CPU seconds are user + system of the tree over the timed window, per million messages.\n\n" +
+          "Every variant ran once per round, rounds interleaved. \"× native\" is against the unpaced native run of the same work (stdout sink, stdout sink + add_fields, random source), median over median, then each round's own ratio in brackets; \"× plain\" against the plain TS client. Peak RSS is the VmHWM of the process tree; CPU seconds are user + system of the tree over the timed window, per million messages (median, min–max); \"native CPU ÷ this\" is how many times less CPU per message than the native reference row uses.\n\n" +
           `### Sink (preloaded topic; timed from the group's first stored offset to the last)\n\n${table(head, n.sink.map(line))}\n\n` +
           `### Source (fresh topic per run; timed from the first message in the topic to the last)\n\n${table(head, n.source.map(line))}`,
       );
