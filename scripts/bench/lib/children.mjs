@@ -233,6 +233,9 @@ export async function measureRuntime(configPath, watcher, { nodeArgs = [], befor
     work.catch(() => {}); // observed through the race below
     const result = await Promise.race([work, died]);
     result.peakRssBytes = Math.max(result.peakRssBytes ?? 0, peakRss(runtime.pid));
+    // A connector the supervisor restarted mid-run re-reads from its last commit: the run's figure
+    // then includes the restart, which the report must say.
+    if (!native) result.restarts = runtime.lines.filter((l) => l.includes('"connector failed; restarting')).length;
     return { result, runtime };
   } finally {
     stopping = true;

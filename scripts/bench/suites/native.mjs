@@ -95,6 +95,7 @@ function rows(variants, samples, count) {
       cpuSecondsPerMillion: summarise(samples[v.name].map((s) => s.cpuSecondsPerMillion)),
       ref: v.ref,
       plain: v.plain,
+      restarts: samples[v.name].reduce((n, s) => n + (s.restarts ?? 0), 0),
       vsNative: ratio(rate.median, rateOf(v.ref)),
       vsPlain: ratio(rate.median, rateOf(v.plain)),
       // Per round: the ratio within one round is less noisy than the ratio of medians.
@@ -124,12 +125,12 @@ export async function runNativeSuite({ runs, count, scratch, log, abRoot = proce
         result.payloadBytesPerMessage ??= payloadBytes;
         result.payloadBytesPerSecond ??= result.rate * payloadBytes;
         sink[v.name].push(result);
-        log(`native sink ${v.name} run ${round + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s, ${result.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${mib(result.peakRssBytes)}`);
+        log(`native sink ${v.name} run ${round + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s, ${result.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${mib(result.peakRssBytes)}${result.restarts ? `, ${result.restarts} connector restart(s)` : ''}`);
       }
       for (const v of sourceVariants) {
         const result = await sourceRun(v, { port, count, scratch, round });
         source[v.name].push(result);
-        log(`native source ${v.name} run ${round + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s (${result.payloadBytesPerMessage.toFixed(0)} B), ${result.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${mib(result.peakRssBytes)}`);
+        log(`native source ${v.name} run ${round + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s (${result.payloadBytesPerMessage.toFixed(0)} B), ${result.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${mib(result.peakRssBytes)}${result.restarts ? `, ${result.restarts} connector restart(s)` : ''}`);
       }
     }
     return { target: 'real', iggyHome: IGGY_HOME, ...(abRoot ? { abRoot } : {}), messages: count, runs, sink: rows(sinkVariants, sink, count), source: rows(sourceVariants, source, count) };
