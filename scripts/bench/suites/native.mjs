@@ -118,16 +118,18 @@ export async function runNativeSuite({ runs, count, scratch, log, abRoot = proce
     log(`native: real Iggy server on port ${port}; preloaded ${count.toLocaleString('en-US')} messages (${payloadBytes.toFixed(0)} B payloads) in ${preload.seconds.toFixed(1)} s`);
     const sink = Object.fromEntries(sinkVariants.map((v) => [v.name, []]));
     const source = Object.fromEntries(sourceVariants.map((v) => [v.name, []]));
-    // A, B, C, A, B, C: every round runs every variant once, so a noisy moment hits all alike.
+    // Every round runs every variant once, so a noisy moment hits all alike; odd rounds run them in
+    // reverse (A B C, C B A, ...) so that no variant always follows the same one (an A/B pair would).
+    const inOrder = (variants, round) => (round % 2 === 0 ? variants : [...variants].reverse());
     for (let round = 0; round < runs; round++) {
-      for (const v of sinkVariants) {
+      for (const v of inOrder(sinkVariants, round)) {
         const result = await sinkRun(v, { port, count, scratch, round });
         result.payloadBytesPerMessage ??= payloadBytes;
         result.payloadBytesPerSecond ??= result.rate * payloadBytes;
         sink[v.name].push(result);
         log(`native sink ${v.name} run ${round + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s, ${result.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${mib(result.peakRssBytes)}${result.restarts ? `, ${result.restarts} connector restart(s)` : ''}`);
       }
-      for (const v of sourceVariants) {
+      for (const v of inOrder(sourceVariants, round)) {
         const result = await sourceRun(v, { port, count, scratch, round });
         source[v.name].push(result);
         log(`native source ${v.name} run ${round + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s (${result.payloadBytesPerMessage.toFixed(0)} B), ${result.cpuSecondsPerMillion.toFixed(2)} CPU s per million, peak RSS ${mib(result.peakRssBytes)}${result.restarts ? `, ${result.restarts} connector restart(s)` : ''}`);
