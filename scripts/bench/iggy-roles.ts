@@ -2,7 +2,7 @@
 // CPU to itself: preload a topic, the plain consumer and producer baselines, the
 // paced latency producer, and the watchers that tell when a runtime run finished.
 // Run as `node dist/scripts/bench/iggy-roles.js <role> --port P ...`; prints one JSON line.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildBatch, INDEX_ENTRY_SIZE, Field, type MessageInput } from '../../runtime/batch/flat-batch.js';
@@ -37,6 +37,8 @@ export interface RoleArgs {
   pid: number;
   /** consume: measure produce-to-consume latency of the messages after the first `latencySkip`; -1 = off. */
   latencySkip: number;
+  /** produce: length of the random `data` string of each payload. */
+  payloadSize: number;
 }
 
 export async function connect(port: number): Promise<IggyClient> {
@@ -95,7 +97,7 @@ async function consume(a: RoleArgs): Promise<object> {
     const latencies = a.latencySkip >= 0 ? new Float64Array(Math.max(0, a.count - a.latencySkip)) : undefined;
     // Timed from the first stored offset on, as the runtime's watcher times it, so connecting
     // and joining are left out on both sides.
-    let first: { at: number; messages: number } | undefined;
+    let first: { at: number; messages: number; bytes: number; cpu: number } | undefined;
     while (messages < a.count) {
       const polled = await client.pollMessages(a.stream, a.topic, { consumer, count: a.batch });
       const { batch } = polled;
@@ -108,15 +110,18 @@ async function consume(a: RoleArgs): Promise<object> {
       messages += batch.count;
       const last = batch.index.readBigUInt64LE((batch.count - 1) * INDEX_ENTRY_SIZE + Field.offset);
       await client.storeConsumerOffset(a.stream, a.topic, consumer, polled.partitionId, last);
-      first ??= { at: performance.now(), messages };
+      first ??= { at: performance.now(), messages, bytes, cpu: ownCpuSeconds() };
     }
     const seconds = (performance.now() - first!.at) / 1000;
+    const timed = messages - first!.messages;
     return {
       role: 'consume',
       messages,
       payloadBytes: bytes,
       seconds,
-      rate: (messages - first!.messages) / seconds,
+      rate: timed / seconds,
+      payloadBytesPerSecond: (bytes - first!.bytes) / seconds,
+      cpuSecondsPerMillion: ((ownCpuSeconds() - first!.cpu) / timed) * 1e6,
       peakRssBytes: peakRss(process.pid),
       ...(latencies ? { latencyUs: percentiles(latencies) } : {}),
     };
@@ -210,22 +215,33 @@ async function produce(a: RoleArgs): Promise<object> {
       for (let i = 0; i < a.batch; i++) {
         const seq = b * a.batch + i;
         let data = '';
-        for (let j = 0; j < 64; j++) data += ALPHABET[next() % 36];
+        for (let j = 0; j < a.payloadSize; j++) data += ALPHABET[next() % 36];
         inputs.push({ id: BigInt(seq + 1), payload: Buffer.from(`{"seq":${seq},"data":"${data}"}`), headers });
       }
       return buildBatch(inputs);
     });
     // Timed from the first acknowledged send on, as the runtime's watcher times it.
-    let first: { at: number; sent: number } | undefined;
+    let first: { at: number; sent: number; cpu: number } | undefined;
     let sent = 0;
     for (let b = 0; sent < a.count; b++) {
       const batch = ring[b % ring.length]!;
       await client.sendMessages(a.stream, a.topic, { kind: 'balanced' }, batch);
       sent += batch.count;
-      first ??= { at: performance.now(), sent };
+      first ??= { at: performance.now(), sent, cpu: ownCpuSeconds() };
     }
     const seconds = (performance.now() - first!.at) / 1000;
-    return { role: 'produce', messages: sent, seconds, rate: (sent - first!.sent) / seconds, peakRssBytes: peakRss(process.pid) };
+    const timed = sent - first!.sent;
+    const payloadBytes = ring.reduce((n, batch) => n + payloadBytesOf(batch), 0) / (ring.length * a.batch);
+    return {
+      role: 'produce',
+      messages: sent,
+      seconds,
+      rate: timed / seconds,
+      payloadBytesPerMessage: payloadBytes,
+      payloadBytesPerSecond: (timed / seconds) * payloadBytes,
+      cpuSecondsPerMillion: ((ownCpuSeconds() - first!.cpu) / timed) * 1e6,
+      peakRssBytes: peakRss(process.pid),
+    };
   } finally {
     await client.close();
   }
@@ -279,18 +295,19 @@ async function watchOffset(a: RoleArgs): Promise<object> {
   try {
     const target = BigInt(a.count - 1);
     const deadline = performance.now() + a.timeoutMs;
-    let first: { at: number; offset: bigint; rss: number } | undefined;
+    let first: { at: number; offset: bigint; rss: number; cpu: number } | undefined;
     let rss = 0;
     for (;;) {
       const info = await client.getConsumerOffset(a.stream, a.topic, { kind: 'group', id: a.group }, 0).catch(() => undefined);
       const now = performance.now();
-      if (a.pid) rss = Math.max(rss, peakRss(a.pid));
+      if (a.pid) rss = Math.max(rss, treePeakRss(a.pid));
       if (info) {
-        first ??= { at: now, offset: info.storedOffset, rss: a.pid ? currentRss(a.pid) : 0 };
+        first ??= { at: now, offset: info.storedOffset, rss: a.pid ? treeCurrentRss(a.pid) : 0, cpu: a.pid ? treeCpuSeconds(a.pid) : NaN };
         if (info.storedOffset >= target) {
+          const cpu = a.pid ? treeCpuSeconds(a.pid) : NaN;
           const seconds = (now - first.at) / 1000;
           const messages = Number(info.storedOffset - first.offset);
-          return { role: 'watch-offset', messages, seconds, rate: messages / seconds, peakRssBytes: rss, firstBatchRssBytes: first.rss };
+          return { role: 'watch-offset', messages, seconds, rate: messages / seconds, cpuSecondsPerMillion: ((cpu - first.cpu) / messages) * 1e6, peakRssBytes: rss, firstBatchRssBytes: first.rss };
         }
       }
       if (now > deadline) throw new BenchTimeoutError(`offset of group ${a.group} on ${a.stream}/${a.topic} is ${info?.storedOffset ?? 'unset'} after ${a.timeoutMs} ms, expected ${target}: raise --timeout-ms or check the runtime's log`);
@@ -306,19 +323,23 @@ async function watchCount(a: RoleArgs): Promise<object> {
   const client = await connect(a.port);
   try {
     const deadline = performance.now() + a.timeoutMs;
-    let first: { at: number; count: bigint; rss: number } | undefined;
+    let first: { at: number; count: bigint; rss: number; cpu: number } | undefined;
     let rss = 0;
     for (;;) {
       const details = await client.getTopic(a.stream, a.topic).catch(() => undefined);
       const now = performance.now();
-      if (a.pid) rss = Math.max(rss, peakRss(a.pid));
+      if (a.pid) rss = Math.max(rss, treePeakRss(a.pid));
       const count = details?.topic.messagesCount ?? 0n;
       if (count > 0n) {
-        first ??= { at: now, count, rss: a.pid ? currentRss(a.pid) : 0 };
+        first ??= { at: now, count, rss: a.pid ? treeCurrentRss(a.pid) : 0, cpu: a.pid ? treeCpuSeconds(a.pid) : NaN };
         if (count >= BigInt(a.count)) {
+          const cpu = a.pid ? treeCpuSeconds(a.pid) : NaN;
           const seconds = (now - first.at) / 1000;
           const messages = Number(count - first.count);
-          return { role: 'watch-count', messages, seconds, rate: messages / seconds, peakRssBytes: rss, firstBatchRssBytes: first.rss };
+          // The mean payload size of what was produced, from the first batch of the topic (after the clock stopped).
+          const sample = await client.pollMessages(a.stream, a.topic, { consumer: 'bench-sampler', partitionId: 0, strategy: Polling.offset(0n), count: 1000 });
+          const payloadBytes = payloadBytesOf(sample.batch) / Math.max(1, sample.batch.count);
+          return { role: 'watch-count', messages, seconds, rate: messages / seconds, payloadBytesPerMessage: payloadBytes, payloadBytesPerSecond: (messages / seconds) * payloadBytes, cpuSecondsPerMillion: ((cpu - first.cpu) / messages) * 1e6, peakRssBytes: rss, firstBatchRssBytes: first.rss };
         }
       }
       if (now > deadline) throw new BenchTimeoutError(`topic ${a.stream}/${a.topic} holds ${count} messages after ${a.timeoutMs} ms, expected ${a.count}: raise --timeout-ms or check the runtime's log`);
@@ -345,8 +366,68 @@ function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 
 /** Peak resident set (VmHWM): the high-water mark since the process started. */
 export const peakRss = (pid: number): number => procStatus(pid, 'VmHWM');
-/** Resident set now (VmRSS). */
-const currentRss = (pid: number): number => procStatus(pid, 'VmRSS');
+
+/** `pid` and its descendants still alive, from /proc/<pid>/task/<tid>/children. */
+function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    out.push(p);
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return;
+    }
+    for (const tid of tasks) {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const child of children.split(' ')) if (child.trim()) walk(Number(child));
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Sum of the tree's peak resident sets: a bound on the tree's peak (their peaks need not coincide). */
+const treePeakRss = (pid: number): number => processTree(pid).reduce((n, p) => n + procStatus(p, 'VmHWM'), 0);
+/** Resident set of the tree now (VmRSS). */
+const treeCurrentRss = (pid: number): number => processTree(pid).reduce((n, p) => n + procStatus(p, 'VmRSS'), 0);
+
+/** Clock ticks per second of /proc/<pid>/stat's times: 100 on every Linux the bench runs on. */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU seconds of the tree (all threads of each process), from /proc/<pid>/stat. */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at state: utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone since the walk: its time is lost with it.
+    }
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** This process's user + system CPU seconds. */
+const ownCpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** Sum of the payload lengths of a batch. */
+function payloadBytesOf(batch: { count: number; index: Buffer }): number {
+  let bytes = 0;
+  for (let at = 0; at < batch.count * INDEX_ENTRY_SIZE; at += INDEX_ENTRY_SIZE) bytes += batch.index.readUInt32LE(at + Field.payloadLength);
+  return bytes;
+}
 
 /** Creates the stream and a fresh 1-partition topic, so that concurrent peers find it. */
 async function createOnly(a: RoleArgs): Promise<object> {
@@ -375,6 +456,7 @@ async function main(): Promise<void> {
       'timeout-ms': { type: 'string', default: '300000' },
       pid: { type: 'string', default: '0' },
       'latency-skip': { type: 'string', default: '-1' },
+      'payload-size': { type: 'string', default: '64' },
     },
   });
   const role = ROLES[positionals[0] ?? ''];
@@ -391,6 +473,7 @@ async function main(): Promise<void> {
     timeoutMs: Number(values['timeout-ms']),
     pid: Number(values.pid),
     latencySkip: Number(values['latency-skip']),
+    payloadSize: Number(values['payload-size']),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -2,8 +2,8 @@
 // `npm run bench`: builds what is missing, runs the benchmark suites (guest boundary, real connectors,
 // sink and source end to end, latency, profiles) and writes bench/results.json,
 // bench/results.md and bench/throughput.svg. Not a test: nothing here asserts.
-// Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors
-//          --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
+// Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors,native
+//          --target=real|dev --ab-root=<checkout> --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
 //          --report-only (re-render bench/results.md and the chart from bench/results.json)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,12 +16,14 @@ import { parseArgs } from 'node:util';
 // Modules that load dist/ are imported only after the build below.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-const SUITES = ['boundary', 'sink', 'source', 'latency', 'profile', 'connectors'];
+const SUITES = ['boundary', 'sink', 'source', 'latency', 'profile', 'connectors', 'native'];
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
     count: { type: 'string' },
     only: { type: 'string' },
+    target: { type: 'string' },
+    'ab-root': { type: 'string' },
     'boundary-ms': { type: 'string' },
     'latency-seconds': { type: 'string' },
     'profile-count': { type: 'string' },
@@ -40,6 +42,17 @@ const options = {
   profileCount: Number(values['profile-count'] ?? (quick ? 200_000 : 1_000_000)),
   only: values.only ? values.only.split(',') : SUITES,
 };
+// The broker of the end-to-end suites: the real Iggy server where ../shared/iggy/ is present,
+// else the dev broker (lib/children.mjs, brokerTarget); --target or BENCH_TARGET overrides.
+if (values.target !== undefined) {
+  if (values.target !== 'real' && values.target !== 'dev') {
+    console.error(`--target=${values.target}: expected real (Apache Iggy from ../shared/iggy/) or dev (the project's dev broker)`);
+    process.exit(2);
+  }
+  process.env.BENCH_TARGET = values.target;
+}
+// --ab-root: another checkout's build (before a change) that the native suite runs beside this one.
+if (values['ab-root'] !== undefined) process.env.BENCH_AB_ROOT = values['ab-root'];
 const unknown = options.only.filter((s) => !SUITES.includes(s));
 if (unknown.length > 0) {
   console.error(`--only: unknown suite(s) ${unknown.join(', ')}; expected some of ${SUITES.join(',')}`);
@@ -91,6 +104,9 @@ if (!existsSync(join(root, 'dist/runtime/errors.js'))) {
   process.exit(1);
 }
 const { BenchRunError } = await import('./lib/errors.mjs');
+const { brokerTarget, IGGY_HOME } = await import('./lib/children.mjs');
+const target = brokerTarget();
+log(`broker: ${target === 'real' ? `the real Apache Iggy server (${IGGY_HOME})` : "the project's dev broker"}; --target=${target === 'real' ? 'dev' : 'real'} for the other`);
 const { GUESTS, OPTIONAL_GUESTS } = await import('./lib/configs.mjs');
 const requiredGuests = Object.entries(GUESTS).filter(([name]) => !OPTIONAL_GUESTS.has(name)).map(([, path]) => path);
 for (const needed of [join(root, 'dist/runtime/cli/main.js'), join(root, 'dist/scripts/bench/iggy-roles.js'), ...requiredGuests]) {
@@ -123,7 +139,8 @@ const results = {
   },
 };
 const measured = (suite) => {
-  results.meta.suites[suite] = { date: new Date().toISOString(), commit, runs: options.runs, loadAverage: loadavg() };
+  // The native suite always runs on the real server, whatever the others use.
+  results.meta.suites[suite] = { date: new Date().toISOString(), commit, runs: options.runs, loadAverage: loadavg(), target: suite === 'native' ? 'real' : suite === 'boundary' ? 'none' : target };
 };
 const scratch = await mkdtemp(join(tmpdir(), 'iggy-bench-'));
 await mkdir(outDir, { recursive: true });
@@ -156,6 +173,7 @@ const suites = {
   sink: async () => (await import('./suites/sink.mjs')).runSinkSuite({ runs: options.runs, count: options.count, scratch, log }),
   source: async () => (await import('./suites/source.mjs')).runSourceSuite({ runs: options.runs, count: options.count, scratch, log }),
   connectors: async () => (await import('./suites/connectors.mjs')).runConnectorsSuite({ runs: options.runs, count: options.count, scratch, log }),
+  native: async () => (await import('./suites/native.mjs')).runNativeSuite({ runs: options.runs, count: options.count, scratch, log }),
   latency: async () => (await import('./suites/latency.mjs')).runLatencySuite({ runs: options.runs, rate: 10_000, seconds: options.latencySeconds, warmupSeconds: 2, scratch, log }),
   profile: async () => {
     const profiles = await (await import('./suites/profile.mjs')).runProfileSuite({ count: options.profileCount, scratch, log });
@@ -163,7 +181,7 @@ const suites = {
     return profiles;
   },
 };
-const KEYS = { boundary: 'boundary', sink: 'sink', source: 'source', latency: 'latency', profile: 'profiles', connectors: 'connectors' };
+const KEYS = { boundary: 'boundary', sink: 'sink', source: 'source', latency: 'latency', profile: 'profiles', connectors: 'connectors', native: 'native' };
 const failed = [];
 try {
   for (const name of SUITES.filter((s) => options.only.includes(s))) {

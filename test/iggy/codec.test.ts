@@ -245,6 +245,38 @@ test('a batch from a FlatBatch carries ids, origin timestamps, payloads and head
   assert.equal(polled.batch.data, payload, 'the flat batch points into the reply: no copy');
 });
 
+test('a batch from a FlatBatch copies payloads and headers of every length exactly (word loop and native copy alike)', () => {
+  // Lengths on both sides of the codec's short-copy limit, from a data buffer that does not start
+  // at its ArrayBuffer's first byte (a slice of a pooled or larger buffer), so offsets must hold.
+  const lengths = [0, 1, 3, 4, 5, 31, 63, 64, 65, 66, 127, 200, 255, 256, 257, 1000];
+  const backing = Buffer.alloc(64 * 1024);
+  let at = 17;
+  const inputs = lengths.map((n, i) => {
+    const payload = backing.subarray(at, at + n);
+    for (let k = 0; k < n; k++) payload[k] = (i * 31 + k * 7) & 0xff;
+    at += n + 3;
+    const headers = i % 3 === 0 ? encodeUserHeaders([{ key: `k${i}`, value: 'v'.repeat(Math.min(255, Math.max(1, n))) }]) : undefined;
+    return { id: BigInt(i + 1), originTimestamp: 1_000n + BigInt(i), payload, headers };
+  });
+  const flat = buildBatch(inputs);
+  // buildBatch compacts; rebuild the flat batch over a shifted copy so `data` has a byte offset too.
+  const shifted = Buffer.alloc(flat.data.length + 9);
+  flat.data.copy(shifted, 9);
+  const offsetFlat = { count: flat.count, index: flat.index, data: shifted.subarray(9) };
+  const body = encodeSendMessages({ streamId: 0, topicId: 0, partitioning: { kind: 'balanced' }, messages: offsetFlat });
+  const record = Buffer.from(decodeSendMessages(body).batch);
+  const layout = verifyBatch(record, { checksums: true, userHeaders: true });
+  stampBatch(record, layout, { partitionId: 0, baseOffset: 0n, baseTimestamp: 1n });
+  const head = Buffer.alloc(16);
+  head.writeUInt32LE(lengths.length, 12);
+  const polled = decodePollReply(Buffer.concat([head, record]));
+  assert.equal(polled.batch.count, lengths.length);
+  inputs.forEach((m, i) => {
+    assert.deepEqual(payloadOf(polled.batch, i), Buffer.from(m.payload), `payload ${i} (${lengths[i]} B)`);
+    assert.deepEqual(headersOf(polled.batch, i), Buffer.from(m.headers ?? []), `headers ${i}`);
+  });
+});
+
 test('poll reply decoding handles a sliced record (first frame offset_delta > 0) by hand', () => {
   // One record sliced to its 2nd message: base offset 100, frame offset_delta 1, payload "z".
   const frame = Buffer.concat([u64le(0xdeadn), hex('07000000000000000000000000000000'), hex('01000000 0a000000 00000000 01000000'), u64le(0n), Buffer.from('z')]);

@@ -1,16 +1,91 @@
 // Child processes the benchmark owns: the dev broker, the runtime under test and the
 // bench's own Iggy peers (dist/scripts/bench/iggy-roles.js). Each is started here,
 // its stdout read line by line, and stopped here; nothing outlives the run.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { BenchRunError } from './errors.mjs';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'dist/runtime/cli/main.js');
 const roles = join(root, 'dist/scripts/bench/iggy-roles.js');
+
+/**
+ * The prebuilt Apache Iggy (server, CLI, native connectors runtime) beside the clone:
+ * BENCH_IGGY_HOME, else <repo root>/../shared/iggy, else the same beside the main checkout
+ * when this is a git worktree of it.
+ */
+export const IGGY_HOME = (() => {
+  if (process.env.BENCH_IGGY_HOME) return resolve(process.env.BENCH_IGGY_HOME);
+  const beside = resolve(root, '../shared/iggy');
+  if (existsSync(beside)) return beside;
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const main = resolve(dirname(common), '../shared/iggy');
+    if (existsSync(main)) return main;
+  } catch {
+    // Not a git checkout: only the folder beside it counts.
+  }
+  return beside;
+})();
+export const realServerAvailable = () => existsSync(join(IGGY_HOME, 'server.sh'));
+
+/**
+ * Which broker the suites talk to: `real` (Apache Iggy, the default where ../shared/iggy/ exists)
+ * or `dev` (the project's development broker). BENCH_TARGET (or run.mjs's --target) chooses.
+ */
+export function brokerTarget() {
+  const wanted = process.env.BENCH_TARGET ?? (realServerAvailable() ? 'real' : 'dev');
+  if (wanted !== 'real' && wanted !== 'dev') throw new BenchRunError(`BENCH_TARGET=${wanted}: expected real or dev`);
+  if (wanted === 'real' && !realServerAvailable()) throw new BenchRunError(`BENCH_TARGET=real but ${join(IGGY_HOME, 'server.sh')} is missing: put the prebuilt Iggy at ../shared/iggy/ (or BENCH_IGGY_HOME) or use --target=dev`);
+  return wanted;
+}
+
+/** A free TCP port: BENCH_PORT_BASE upwards when set (a range of one's own), else one the kernel picks. */
+let nextPort = Number(process.env.BENCH_PORT_BASE ?? 0);
+async function freePort() {
+  const tryListen = (port) =>
+    new Promise((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(0));
+      server.listen(port, '127.0.0.1', () => {
+        const { port: bound } = server.address();
+        server.close(() => resolve(bound));
+      });
+    });
+  if (!nextPort) return tryListen(0);
+  for (let i = 0; i < 100; i++) {
+    const port = await tryListen(nextPort++);
+    if (port) return port;
+  }
+  throw new BenchRunError(`no free port from BENCH_PORT_BASE=${process.env.BENCH_PORT_BASE} on`);
+}
+
+/** The real Apache Iggy server (../shared/iggy/server.sh) on a fresh data dir and its own port. */
+export async function startIggyServer() {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'iggy-bench-server-'));
+  const script = join(IGGY_HOME, 'server.sh');
+  let pid;
+  try {
+    const { stdout } = await promisify(execFile)('bash', [script, 'start', join(dir, 'data'), String(port)], { timeout: 120_000 });
+    pid = Number(stdout.trim().split('\n').at(-1));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw new BenchRunError(`the Iggy server did not start on port ${port}: ${error.stderr ?? error.message}`);
+  }
+  const stop = async () => {
+    await promisify(execFile)('bash', [script, 'stop', String(pid)], { timeout: 60_000 }).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { child: { pid, stop }, port, target: 'real' };
+}
 
 /** A running child: its lines so far, a way to wait for one, and an awaited stop. */
 class Child {
@@ -72,18 +147,33 @@ function start(name, args, nodeArgs = [], signal = undefined) {
   return new Child(name, proc);
 }
 
-/** The dev broker in its own process, on a free port; resolves once it listens. */
-export async function startBroker() {
+/**
+ * The broker the suites measure against, in its own process: the real Iggy server where it is
+ * present (see brokerTarget), else the dev broker on a free port; resolves once it answers.
+ */
+export async function startBroker(target = brokerTarget()) {
+  if (target === 'real') return startIggyServer();
   const child = start('dev-broker', [cli, 'dev-broker', '--port', '0']);
   const line = await child.waitForLine((l) => l.includes('development broker listening'), 30_000, 'listening line');
   const port = Number(/"address":"[^"]*:(\d+)"/.exec(line)?.[1]);
   if (!Number.isInteger(port) || port <= 0) throw new BenchRunError(`dev-broker: cannot read its port from ${line}`);
-  return { child, port };
+  return { child, port, target: 'dev' };
+}
+
+/** Iggy's own native connectors runtime on a config file (IGGY_CONNECTORS_CONFIG_PATH). */
+export function startNativeRuntime(configPath) {
+  const proc = spawn(join(IGGY_HOME, 'bin/iggy-connectors-native'), [], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IGGY_CONNECTORS_CONFIG_PATH: configPath, NO_COLOR: '1' },
+  });
+  proc.on('error', () => {});
+  return new Child('native runtime', proc);
 }
 
 /** `iggy-connectors run` with JSON logs; `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
-export function startRuntime(configPath, { nodeArgs = [], logLevel = 'info' } = {}) {
-  return start('runtime', [cli, 'run', '--config', configPath, '--log-format', 'json', '--summary-interval', '0', '--log-level', logLevel], nodeArgs);
+export function startRuntime(configPath, { nodeArgs = [], logLevel = 'info', cliPath = cli } = {}) {
+  return start('runtime', [cliPath, 'run', '--config', configPath, '--log-format', 'json', '--summary-interval', '0', '--log-level', logLevel], nodeArgs);
 }
 
 /** Runs one bench role to completion and returns its JSON result; `signal` kills it early. */
@@ -126,8 +216,8 @@ export function logRecords(child) {
  * Runs the runtime on `configPath` while a watcher role measures it; the runtime is
  * stopped (SIGTERM, awaited) afterwards. A runtime that exits early fails the run.
  */
-export async function measureRuntime(configPath, watcher, { nodeArgs = [], beforeWatch } = {}) {
-  const runtime = startRuntime(configPath, { nodeArgs });
+export async function measureRuntime(configPath, watcher, { nodeArgs = [], beforeWatch, native = false, cliPath = cli } = {}) {
+  const runtime = native ? startNativeRuntime(configPath) : startRuntime(configPath, { nodeArgs, cliPath });
   const abort = new AbortController();
   let stopping = false;
   try {
@@ -143,6 +233,9 @@ export async function measureRuntime(configPath, watcher, { nodeArgs = [], befor
     work.catch(() => {}); // observed through the race below
     const result = await Promise.race([work, died]);
     result.peakRssBytes = Math.max(result.peakRssBytes ?? 0, peakRss(runtime.pid));
+    // A connector the supervisor restarted mid-run re-reads from its last commit: the run's figure
+    // then includes the restart, which the report must say.
+    if (!native) result.restarts = runtime.lines.filter((l) => l.includes('"connector failed; restarting')).length;
     return { result, runtime };
   } finally {
     stopping = true;

@@ -40,6 +40,19 @@ export function checkTargets(results) {
   for (const row of (results.boundary ?? []).filter((r) => r.batch === 1000 && !r.impl.startsWith('plain-js'))) {
     push(`guest cost, ${row.impl} at batch 1,000 × ${row.payload} B`, '≤ 1.3× plain', `${fixed(row.plainOverGuest)}×`, row.plainOverGuest <= 1.3, `${int(row.rate.median)} msgs/s in the guest`);
   }
+  if (results.native && !results.native.skipped) {
+    // Issue 15's targets: real server, 1 partition, batch 1,000, ~135 B JSON, same run.
+    const all = [...results.native.sink, ...results.native.source];
+    const row = (name) => all.find((r) => r.name === name);
+    for (const [name, what, times] of [['runtime-sink', 'sink, Rust count sink', 2.5], ['runtime-sink-add-fields', 'sink, Rust count sink + add_fields', 2.5], ['runtime-source', 'source, Rust random source', 3]]) {
+      const r = row(name);
+      if (!r) continue;
+      const ref = row(r.ref);
+      const plain = row(r.plain);
+      push(`real server: ${what} × native (unpaced)`, `≥ ${times}×`, `${fixed(r.vsNative)}×`, r.vsNative >= times, `${int(r.rate.median)} vs ${int(ref?.rate.median)} msgs/s (${ref?.label})`);
+      push(`real server: ${what} × plain client`, '≥ 0.9×', `${fixed(r.vsPlain)}×`, r.vsPlain >= 0.9, `${int(r.rate.median)} vs ${int(plain?.rate.median)} msgs/s (${plain?.label})`);
+    }
+  }
   if (results.latency) {
     for (const row of results.latency.rows) {
       push(`latency p99, ${row.name}, ${int(results.latency.rate)} msgs/s`, '< 10 ms', ms(row.p99.median), row.p99.median < 10_000, `p50 ${ms(row.p50.median)}`);
@@ -53,8 +66,8 @@ function suiteDates(meta) {
   const entries = Object.entries(meta.suites ?? {});
   if (entries.length === 0) return '';
   const row = ([name, s]) =>
-    s.error ? [name, s.date, s.commit, 'failed', s.error.split('\n')[0].slice(0, 200)] : [name, s.date, s.commit, String(s.runs), s.loadAverage.map((l) => l.toFixed(1)).join(' / ')];
-  return `\n\n${table(['suite', 'measured', 'commit', 'runs', 'load average'], entries.map(row))}`;
+    s.error ? [name, s.date, s.commit, 'failed', s.error.split('\n')[0].slice(0, 200), ''] : [name, s.date, s.commit, String(s.runs), s.loadAverage.map((l) => l.toFixed(1)).join(' / '), s.target ?? 'dev'];
+  return `\n\n${table(['suite', 'measured', 'commit', 'runs', 'load average', 'broker'], entries.map(row))}`;
 }
 
 export function renderMarkdown(results) {
@@ -77,6 +90,23 @@ export function renderMarkdown(results) {
   if (results.source) {
     const rows = results.source.map((r) => [r.label, spread(r.rate), fixed(r.vsBaseline), mib(r.peakRssBytes.median), mib(r.firstBatchRssBytes?.median)]);
     parts.push(`## Source end to end (${int(results.source[0].messages)} messages, batch 1,000)\n\n${table(['producer', 'msgs/s', '× baseline', 'peak RSS', 'RSS at first batch'], rows)}`);
+  }
+  if (results.native) {
+    const n = results.native;
+    if (n.skipped) parts.push(`## Beside Iggy's native runtime\n\nSkipped: ${n.skipped}`);
+    else {
+      const head = ['connector', 'msgs/s', 'MB/s', '× native', '× plain', 'peak RSS', 'CPU s per million', 'native CPU ÷ this'];
+      // CPU per message moves far less with the machine's load than the rate does.
+      const all = [...n.sink, ...n.source];
+      const cpuVsNative = (r) => fixed((all.find((x) => x.name === r.ref)?.cpuSecondsPerMillion.median ?? NaN) / r.cpuSecondsPerMillion.median);
+      const line = (r) => [r.restarts ? `${r.label} (**${r.restarts} connector restart(s)** in these runs)` : r.label, spread(r.rate), fixed(r.mbPerSecond.median, 1), `${fixed(r.vsNative)} (${r.vsNativePerRound.map((x) => fixed(x)).join(', ')})`, fixed(r.vsPlain), mib(r.peakRssBytes.median), `${fixed(r.cpuSecondsPerMillion.median)} (${fixed(r.cpuSecondsPerMillion.min)}–${fixed(r.cpuSecondsPerMillion.max)})`, cpuVsNative(r)];
+      parts.push(
+        `## Beside Iggy's native runtime (real Apache Iggy server, ${int(n.messages)} messages per run, batch 1,000, 1 partition, ~135 B JSON)\n\n` +
+          "Every variant ran once per round, rounds interleaved. \"× native\" is against the unpaced native run of the same work (stdout sink, stdout sink + add_fields, random source), median over median, then each round's own ratio in brackets; \"× plain\" against the plain TS client. Peak RSS is the VmHWM of the process tree; CPU seconds are user + system of the tree over the timed window, per million messages (median, min–max); \"native CPU ÷ this\" is how many times less CPU per message than the native reference row uses.\n\n" +
+          `### Sink (preloaded topic; timed from the group's first stored offset to the last)\n\n${table(head, n.sink.map(line))}\n\n` +
+          `### Source (fresh topic per run; timed from the first message in the topic to the last)\n\n${table(head, n.source.map(line))}`,
+      );
+    }
   }
   if (results.connectors) {
     // One table per destination: each runtime row is read against the baseline above it.

@@ -10,6 +10,21 @@ test('add_fields appends `,"key":value` after the last member', () => {
   assert.equal(one([addB], '{"a":{"n":[1,2]},"c":[{}]}'), '{"a":{"n":[1,2]},"c":[{}],"b":"x"}');
 });
 
+test('add_fields and delete_fields copy runs of every length exactly (word loop and native copy alike)', () => {
+  // Members long enough that the untouched runs fall on both sides of the edit's copy limit.
+  const del = spec('delete_fields', { fields: ['d'] });
+  for (const n of [0, 1, 40, 59, 60, 61, 62, 63, 64, 65, 90, 300]) {
+    const long = 'x'.repeat(n);
+    const input = `{"a":"${long}","d":[1,2],"c":"${long}y"}`;
+    assert.equal(one([addB], input), `{"a":"${long}","d":[1,2],"c":"${long}y","b":"x"}`, `add, ${n}`);
+    assert.equal(one([del], input), `{"a":"${long}","c":"${long}y"}`, `delete, ${n}`);
+    assert.equal(one([add([{ key: 'v', value: { static: long } }])], '{"a":1}'), `{"a":1,"v":"${long}"}`, `long value, ${n}`);
+  }
+  // Many messages in one batch: every run is read from its own place in the shared data buffer.
+  const inputs = Array.from({ length: 50 }, (_, i) => `{"i":${i},"s":"${'z'.repeat(i * 3)}"}`);
+  assert.deepEqual(run([addB], inputs).out, inputs.map((p) => `${p.slice(0, -1)},"b":"x"}`));
+});
+
 test('add_fields on empty objects and around whitespace keeps the original bytes', () => {
   assert.equal(one([addB], '{}'), '{"b":"x"}');
   assert.equal(one([addB], '{ }'), '{"b":"x" }');
