@@ -12,7 +12,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { headersOf, messages, payloadOf } from '../../runtime/batch/flat-batch.js';
 import { MAX_GUEST_TEXT } from '../../runtime/host/guest.js';
+import { Polling } from '../../runtime/iggy/codec/index.js';
 import { brokerWithClient } from '../helpers/iggy.js';
 import { fixturePath, guestPath } from '../helpers/paths.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
@@ -78,6 +80,20 @@ ${sink('memories', await watGuest('many-memories-sink'), '[sinks.memories.limits
 ${sink('big_config', await watGuest('huge-error-sink'))}
 ${sink('big_transient', await watGuest('huge-transient-sink'), '[sinks.big_transient.limits]\nmemory_limit = "64 MiB"')}
 ${sink('random', await watGuest('random-hog-sink'))}
+
+[sources.big]
+path = "${await watGuest('oversized-source')}"
+poll_interval = "50ms"
+[[sources.big.streams]]
+stream = "hostile"
+topic = "big"
+schema = "raw"
+[sources.big.limits]
+memory_limit = "128 MiB"
+[sources.big.errors]
+on_permanent = "dead_letter"
+dead_letter = { stream = "hostile", topic = "big_dlq" }
+
 ${sink('fifo', fixturePath('file-reader-sink'), `[sinks.fifo.config]\nread = ["/in/fifo", "/in/plain.txt"]\n[sinks.fifo.permissions]\npreopens = [{ host = "${join(dir, 'in')}", guest = "/in" }]`)}
 `;
 }
@@ -155,6 +171,27 @@ test('bounded guests beside a good pipeline: the process survives, every message
   const fifo = last.get('fifo')!.last_error!.message;
   assert.match(fifo, /read \/in\/fifo => err:.*not-permitted/);
   assert.match(fifo, /read \/in\/plain.txt => ok:plain file/);
+
+  // 6. the oversized source: the 64,000,001-byte message went to the dead-letter topic (its first KiB, with the
+  // reason), the 80 MB poll was split into sends Iggy accepts, and nothing looked like a network fault.
+  // One message per poll: a reply of several 20 MB messages would itself be too large a frame.
+  const sizes: number[] = [];
+  await eventually(
+    async () => {
+      const got = await client.pollMessages('hostile', 'big', { consumer: 'inspect', partitionId: 0, strategy: Polling.offset(sizes.length), count: 1 });
+      for (const m of messages(got.batch)) sizes.push(m.payload.length);
+      return sizes.length >= 6 ? sizes : undefined;
+    },
+    60_000,
+    'the oversized source to deliver what Iggy accepts',
+    () => `${JSON.stringify(sizes)}\n${runtime.tail()}`,
+  );
+  assert.deepEqual(sizes, [5, 20_000_000, 20_000_000, 20_000_000, 20_000_000, 4]);
+  const dlq = (await client.pollMessages('hostile', 'big_dlq', { consumer: 'inspect', partitionId: 0, strategy: Polling.first(), count: 10 })).batch;
+  assert.equal(dlq.count, 1);
+  assert.equal(payloadOf(dlq, 0).length, 1024);
+  assert.match(headersOf(dlq, 0).toString('latin1'), /payload of 64000001 bytes is above Iggy's limit of 64000000 bytes per message/);
+  assert.ok(!runtime.logs.some((l) => l.connector === 'big' && /unreachable/.test(String(l.msg))), 'no send of the oversized source looked like a network fault');
 
   for (const l of runtime.logs) assert.ok(JSON.stringify(l).length < 64 * 1024, `a ${JSON.stringify(l).length}-byte log line from ${String(l.connector)}`);
   const peak = peakRssMiB(runtime.child.pid!);
