@@ -236,6 +236,9 @@ export class Supervisor {
         case 'stopped':
           handle.stats = addStats(handle.carried, event.stats);
           break;
+        case 'log':
+          process.stdout.write(event.line);
+          break;
       }
     });
     worker.on('error', (error) => {
