@@ -119,6 +119,13 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
   if (unknown.length > 0) {
     throw new ComponentImportError(unknown, `${wasmPath} imports what this host does not provide: ${unknown.join(', ')}. Remove those imports from the guest (or its world).`);
   }
+  const mismatches = world.contract?.[kind] ?? [];
+  if (mismatches.length > 0) {
+    throw new ComponentWorldError(
+      `${wasmPath} exports ${EXPORT_OF[kind]} with types that differ from this host's WIT (wit/${kind}.wit, wit/types.wit), so every call would receive or return garbage: ` +
+        `${mismatches.slice(0, 5).join('; ')}${mismatches.length > 5 ? `; and ${mismatches.length - 5} more` : ''}. Rebuild it against this runtime's wit/ folder.`,
+    );
+  }
   const inspectMs = performance.now() - started;
   const transpiled = await cache.get(bytes, sha256);
   const logger = options.logger;

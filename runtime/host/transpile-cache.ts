@@ -62,7 +62,8 @@ export class TranspileCache {
   async world(sha256: string, inspect: () => Promise<ComponentWorld>): Promise<ComponentWorld> {
     const known = this.#worlds.get(sha256);
     if (known) return known;
-    const file = join(this.#dir, `${sha256}.world.json`);
+    // v2: with the contract check (inspect.ts); older files lack it.
+    const file = join(this.#dir, `${sha256}.world-v2.json`);
     let world: ComponentWorld | undefined;
     if (existsSync(file)) {
       try {

@@ -80,6 +80,7 @@ ${sink('memories', await watGuest('many-memories-sink'), '[sinks.memories.limits
 ${sink('big_config', await watGuest('huge-error-sink'))}
 ${sink('big_transient', await watGuest('huge-transient-sink'), '[sinks.big_transient.limits]\nmemory_limit = "64 MiB"')}
 ${sink('random', await watGuest('random-hog-sink'))}
+${sink('wrong_types', await watGuest('wrong-types-sink'))}
 
 [sources.big]
 path = "${await watGuest('oversized-source')}"
@@ -147,7 +148,7 @@ test('bounded guests beside a good pipeline: the process survives, every message
   await eventually(
     async () => {
       last = await stats();
-      return ['tables', 'big_config', 'random', 'fifo'].every((k) => last.get(k)?.state === 'failed') && last.get('memories')?.state === 'running';
+      return ['tables', 'big_config', 'random', 'fifo', 'wrong_types'].every((k) => last.get(k)?.state === 'failed') && last.get('memories')?.state === 'running';
     },
     90_000,
     'the hostile connectors to end',
@@ -167,6 +168,8 @@ test('bounded guests beside a good pipeline: the process survives, every message
   await runtime.waitForLog((l) => l.connector === 'big_transient' && /transient/.test(String(l.msg)), 60_000, 'the transient retries');
   // 5. random: a trap naming the host's limit.
   assert.match(last.get('random')!.last_error!.message, /get-random-bytes asked for 2147483648 bytes, above the host's limit/);
+  // 8. the contract checked by type: refused at load, naming the difference.
+  assert.match(last.get('wrong_types')!.last_error!.message, /expected `export function open\(config: string\): void;`, found `export function open\(config: number\): void;`/);
   // 3. the FIFO was refused without blocking; the plain file beside it was read.
   const fifo = last.get('fifo')!.last_error!.message;
   assert.match(fifo, /read \/in\/fifo => err:.*not-permitted/);

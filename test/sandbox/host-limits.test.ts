@@ -4,7 +4,7 @@
 // through a real runtime beside a good pipeline in bounded-guests.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConnectorCallError, GuestTrapError, loadComponent } from '../../runtime/host/index.js';
+import { ComponentWorldError, ConnectorCallError, GuestTrapError, loadComponent } from '../../runtime/host/index.js';
 import { MAX_GUEST_TEXT } from '../../runtime/host/guest.js';
 import { MAX_RANDOM_BYTES } from '../../runtime/host/wasi/clocks-random.js';
 import { cache, captureLogger } from '../host/support.js';
@@ -47,6 +47,16 @@ describe('hostile WAT guests against the host', () => {
         e.message.startsWith('x'.repeat(100)) &&
         e.message.length < MAX_GUEST_TEXT + 200 &&
         /was 104857600 characters/.test(e.message),
+    );
+  });
+
+  it('a component exporting the sink interface by name with other types is refused at load, naming the difference', async () => {
+    await assert.rejects(
+      loadComponent(await watGuest('wrong-types-sink'), { logger, cache }),
+      (e: unknown) =>
+        e instanceof ComponentWorldError &&
+        e.message.includes('with types that differ from this host') &&
+        e.message.includes('expected `export function open(config: string): void;`, found `export function open(config: number): void;`'),
     );
   });
 

@@ -42,7 +42,10 @@ export async function watGuest(name: string): Promise<string> {
   const imports = text.split('\n').filter((l) => l.startsWith('(import '));
   const rest = text.split('\n').filter((l) => !l.startsWith('(import '));
   const core = await parse(`(module\n${imports.join('\n')}\n${prelude}\n${rest.join('\n')}\n)`);
-  const embedded = await componentEmbed({ binary: core, witSource: await witSource(), world });
+  // `;; wit: <file>` embeds that WIT instead of the connector's own (a contract that differs).
+  const ownWit = /^;; wit: (\S+)/m.exec(text)?.[1];
+  const wit = ownWit ? await readFile(join(WAT_DIR, ownWit), 'utf8') : await witSource();
+  const embedded = await componentEmbed({ binary: core, witSource: wit, world });
   let component = await componentNew(embedded, []);
   const inject = /^;; inject-memories: (\d+) (\d+)/m.exec(text);
   if (inject) {
