@@ -85,7 +85,11 @@ function connectorError(err: unknown): { kind: ConnectorErrorKind; message: stri
  * before the engine hits `unreachable`; that text is the useful part.
  */
 function trapMessage(err: unknown, stderr: string): string {
-  const engine = capGuestText(err instanceof Error ? err.message : String(err));
+  let engine = capGuestText(err instanceof Error ? err.message : String(err));
+  // V8 reports a guest that recursed past the engine's stack as a RangeError; say what it is.
+  if (err instanceof RangeError && /call stack size/i.test(err.message)) engine = `stack overflow: the guest recursed too deep (${engine})`;
+  // A guest whose stack lives in linear memory (Rust, C, Go) overflows it into an out-of-bounds access.
+  else if (/memory access out of bounds|out of bounds memory access/i.test(engine)) engine = `${engine} (a stack overflow of a guest whose stack is in linear memory, as in Rust or C, shows as this too)`;
   const said = stderr
     .split('\n')
     .map((l) => l.trim())
