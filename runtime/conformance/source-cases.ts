@@ -90,7 +90,8 @@ export async function sourceCases(runner: CaseRunner, harness: Harness, config: 
   });
 
   await runner.run('poll-sendable', TITLES['poll-sendable'], () => {
-    if (polled.counts.length === 0) return fail('no successful poll to check (see poll-shape)');
+    // poll-shape already failed for a poll it could not check; one failure is enough.
+    if (polled.counts.length === 0) return skip('no well-formed poll to check (see poll-shape)');
     if (polled.refused.length > 0) return fail(`the runtime would refuse these: ${polled.refused.join('; ')}`);
     return pass(`${polled.counts.reduce((a, b) => a + b, 0)} messages checked`);
   });
