@@ -31,7 +31,9 @@ export interface ConnectorContext {
 }
 
 const MIN_MEMORY = 64 * 1024; // one WebAssembly page
-const MAX_MEMORY = 4 * 1024 ** 3; // a 32-bit memory's address space
+// Half a 32-bit address space: the JS glue reads guest pointers as signed 32-bit
+// numbers, so an address at or above 2 GiB would come back negative.
+const MAX_MEMORY = 2 * 1024 ** 3;
 
 export function normalizeSink(key: string, table: Table, ctx: ConnectorContext): SinkConfig {
   const path = joinPath('sinks', key);
@@ -253,7 +255,7 @@ function limits(table: Table, path: string, r: ValueReader, problems: Problems):
   const t = r.table(table, path, 'limits') ?? {};
   let memoryLimitBytes = r.size(t.memory_limit, joinPath(at, 'memory_limit'), DEFAULTS.memoryLimitBytes);
   if (memoryLimitBytes < MIN_MEMORY || memoryLimitBytes > MAX_MEMORY) {
-    problems.add(joinPath(at, 'memory_limit'), `expected between 64 KiB (one WebAssembly page) and 4 GiB, got ${describe(t.memory_limit)}`);
+    problems.add(joinPath(at, 'memory_limit'), `expected between 64 KiB (one WebAssembly page) and 2 GiB (guest addresses at or above 2 GiB are not supported), got ${describe(t.memory_limit)}`);
     memoryLimitBytes = DEFAULTS.memoryLimitBytes;
   }
   const callTimeoutMs = r.duration(t.call_timeout, joinPath(at, 'call_timeout'), DEFAULTS.callTimeoutMs, { positive: true });

@@ -53,6 +53,8 @@ export class Harness {
   readonly records: CallRecord[] = [];
   #session: GuestSession | undefined;
   #instance: InstanceState = 'none';
+  /** The config the open instance was opened with. */
+  #openedWith: string | undefined;
   #loaded: LoadValue | undefined;
 
   constructor(options: HarnessOptions) {
@@ -86,7 +88,10 @@ export class Harness {
     const outcome = await session.request<V>(request);
     this.records.push({ caseName, call: request.op === 'repeat' ? request.call : request.op, outcome });
     if (outcome.type === 'trap' || outcome.type === 'timeout' || outcome.type === 'worker-exit') this.#instance = 'none';
-    else if (request.op === 'open') this.#instance = outcome.type === 'ok' ? 'open' : 'none';
+    else if (request.op === 'open') {
+      this.#instance = outcome.type === 'ok' ? 'open' : 'none';
+      this.#openedWith = outcome.type === 'ok' ? request.config : undefined;
+    }
     else if (request.op === 'close') this.#instance = 'none';
     return outcome;
   }
@@ -102,7 +107,8 @@ export class Harness {
 
   /** The current instance if it is open; otherwise a new one opened with `config`. */
   async opened(caseName: string, config: string): Promise<Outcome> {
-    if (this.#instance === 'open' && this.#session?.alive) return { type: 'ok', value: undefined, ms: 0, memoryBytes: 0 };
+    // Only an instance opened with this very config: one that wrongly accepted the invalid config must not run the batch cases.
+    if (this.#instance === 'open' && this.#openedWith === config && this.#session?.alive) return { type: 'ok', value: undefined, ms: 0, memoryBytes: 0 };
     const made = await this.fresh(caseName);
     if (made.type !== 'ok') return made;
     return this.call(caseName, { op: 'open', config });

@@ -21,6 +21,14 @@ export interface ConformanceReport {
   durationMs: number;
 }
 
+/** The longest reason a report carries: a guest's 32 MiB error string must not become a 268 MB report. */
+export const MAX_REASON_CHARS = 2000;
+
+/** `reason` cut to MAX_REASON_CHARS, with a note of its length. */
+export function cutReason(reason: string): string {
+  return reason.length <= MAX_REASON_CHARS ? reason : `${reason.slice(0, MAX_REASON_CHARS)}… [cut: ${reason.length} characters in all]`;
+}
+
 /** True only when no case failed (skipped cases do not apply to this component). */
 export const reportPassed = (report: ConformanceReport): boolean => report.cases.every((c) => c.status !== 'fail');
 

@@ -1,6 +1,7 @@
 // The source cases: poll results are well formed, respect `count` when the config
 // sets it, and the state blob a poll returns is accepted back by open.
-import { INDEX_ENTRY_SIZE } from '../batch/flat-batch.js';
+import { Field, INDEX_ENTRY_SIZE } from '../batch/flat-batch.js';
+import { MAX_PAYLOAD_BYTES, MAX_USER_HEADERS_BYTES } from '../pipeline/sendable.js';
 import { nowMicros } from './batches.js';
 import { fail, pass, skip, type CaseRunner } from './case-runner.js';
 import { describe, type Harness } from './harness.js';
@@ -14,11 +15,35 @@ const SHAPE_POLLS = 5;
 interface Polled {
   counts: number[];
   state?: Uint8Array;
+  /** What Iggy or the runtime would refuse in the polled messages, at most a few. */
+  refused: string[];
+  /** Non-zero message ids seen, for the duplicate check. */
+  ids: Set<bigint>;
+}
+
+/** What the runtime or Iggy refuses in one poll's messages (poll index `poll`), added to `polled.refused`. */
+function checkSendable(value: PollValue, poll: number, polled: Polled): void {
+  const ix = Buffer.from(value.index.buffer, value.index.byteOffset, value.index.byteLength);
+  for (let i = 0; i < countOf(value) && polled.refused.length < 5; i++) {
+    const base = i * INDEX_ENTRY_SIZE;
+    const at = `poll ${poll + 1}, message ${i}`;
+    const payload = ix.readUInt32LE(base + Field.payloadLength);
+    const headers = ix.readUInt32LE(base + Field.headersLength);
+    const id = ix.readBigUInt64LE(base + Field.id) | (ix.readBigUInt64LE(base + Field.id + 8) << 64n);
+    if (payload === 0) polled.refused.push(`${at}: empty payload (Iggy refuses empty messages)`);
+    else if (payload > MAX_PAYLOAD_BYTES) polled.refused.push(`${at}: payload of ${payload} bytes, above Iggy's limit of ${MAX_PAYLOAD_BYTES}`);
+    if (headers > MAX_USER_HEADERS_BYTES) polled.refused.push(`${at}: user headers of ${headers} bytes, above Iggy's limit of ${MAX_USER_HEADERS_BYTES}`);
+    if (id !== 0n) {
+      if (polled.ids.has(id)) polled.refused.push(`${at}: id ${id} was already used (Iggy deduplicates or keys by id; use 0 to let it assign one)`);
+      polled.ids.add(id);
+    }
+  }
 }
 
 const TITLES = {
   'poll-shape': 'poll returns well-formed messages (index, ranges, header TLV, timestamps)',
   'poll-count': 'poll returns at most `count` messages when the config sets it',
+  'poll-sendable': 'every polled message is one Iggy accepts (non-empty payload of at most 64,000,000 bytes, headers of at most 100,000 bytes, no id used twice)',
   'state-roundtrip': 'open accepts the state blob poll returned',
   close: 'close after use succeeds',
 } as const;
@@ -35,7 +60,7 @@ function configuredCount(config: string): number | undefined {
 }
 
 export async function sourceCases(runner: CaseRunner, harness: Harness, config: string, leak: LeakOptions): Promise<void> {
-  const polled: Polled = { counts: [] };
+  const polled: Polled = { counts: [], refused: [], ids: new Set() };
   const timeoutMs = harness.options.callTimeoutMs;
 
   await runner.run('poll-shape', TITLES['poll-shape'], async () => {
@@ -47,6 +72,7 @@ export async function sourceCases(runner: CaseRunner, harness: Harness, config: 
       const problems = pollProblems(out.value.index, out.value.data, nowMicros());
       if (problems.length > 0) return fail(`poll ${i + 1}: ${problems.join('; ')}`);
       polled.counts.push(countOf(out.value));
+      checkSendable(out.value, i, polled);
       if (out.value.state !== undefined) polled.state = out.value.state;
     }
     const total = polled.counts.reduce((a, b) => a + b, 0);
@@ -61,6 +87,13 @@ export async function sourceCases(runner: CaseRunner, harness: Harness, config: 
     const over = polled.counts.findIndex((n) => n > count);
     if (over >= 0) return fail(`poll ${over + 1} returned ${polled.counts[over]} messages with count = ${count}`);
     return pass(`polls returned ${polled.counts.join(', ')} messages with count = ${count}`);
+  });
+
+  await runner.run('poll-sendable', TITLES['poll-sendable'], () => {
+    // poll-shape already failed for a poll it could not check; one failure is enough.
+    if (polled.counts.length === 0) return skip('no well-formed poll to check (see poll-shape)');
+    if (polled.refused.length > 0) return fail(`the runtime would refuse these: ${polled.refused.join('; ')}`);
+    return pass(`${polled.counts.reduce((a, b) => a + b, 0)} messages checked`);
   });
 
   await runner.run('state-roundtrip', TITLES['state-roundtrip'], async () => {

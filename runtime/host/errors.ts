@@ -35,6 +35,17 @@ export class GrantError extends RuntimeError {
   }
 }
 
+/**
+ * The component defines what the sandbox cannot bound (shared or 64-bit memories, GC
+ * types, tables of other reference types), or starts above a limit (its memories or
+ * tables together). Restarting cannot help.
+ */
+export class ComponentLimitError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('COMPONENT_LIMITS', message, options);
+  }
+}
+
 /** jco could not transpile the component, or the generated module failed to load. */
 export class ComponentTranspileError extends RuntimeError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -54,12 +54,30 @@ export interface SourceExports {
 
 const KINDS: readonly ConnectorErrorKind[] = ['invalid-config', 'transient', 'permanent'];
 
+/**
+ * The longest text from a guest the host keeps (an error's message, a trap's
+ * explanation), in UTF-16 code units: everything after it is cut where the text
+ * enters the host, so a guest's 32 MiB error string never reaches the log, the
+ * stats, the API or a restart loop.
+ */
+export const MAX_GUEST_TEXT = 4096;
+
+/** `text` cut to MAX_GUEST_TEXT, with a note of how long it was. */
+export function capGuestText(text: string): string {
+  if (text.length <= MAX_GUEST_TEXT) return text;
+  // Do not split a surrogate pair.
+  let end = MAX_GUEST_TEXT;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}… [cut: the guest's text was ${text.length} characters, the host keeps ${MAX_GUEST_TEXT}]`;
+}
+
 /** jco throws a ComponentError whose `payload` is the err value; for us `{ tag, val }`. */
 function connectorError(err: unknown): { kind: ConnectorErrorKind; message: string } | undefined {
   if (typeof err !== 'object' || err === null || !('payload' in err)) return undefined;
   const payload = (err as { payload: unknown }).payload as { tag?: unknown; val?: unknown } | null;
   if (typeof payload !== 'object' || payload === null || !KINDS.includes(payload.tag as ConnectorErrorKind)) return undefined;
-  return { kind: payload.tag as ConnectorErrorKind, message: String(payload.val) };
+  return { kind: payload.tag as ConnectorErrorKind, message: capGuestText(typeof payload.val === 'string' ? payload.val : String(payload.val)) };
 }
 
 /**
@@ -67,14 +85,18 @@ function connectorError(err: unknown): { kind: ConnectorErrorKind; message: stri
  * before the engine hits `unreachable`; that text is the useful part.
  */
 function trapMessage(err: unknown, stderr: string): string {
-  const engine = err instanceof Error ? err.message : String(err);
+  let engine = capGuestText(err instanceof Error ? err.message : String(err));
+  // V8 reports a guest that recursed past the engine's stack as a RangeError; say what it is.
+  if (err instanceof RangeError && /call stack size/i.test(err.message)) engine = `stack overflow: the guest recursed too deep (${engine})`;
+  // A guest whose stack lives in linear memory (Rust, C, Go) overflows it into an out-of-bounds access.
+  else if (/memory access out of bounds|out of bounds memory access/i.test(engine)) engine = `${engine} (a stack overflow of a guest whose stack is in linear memory, as in Rust or C, shows as this too)`;
   const said = stderr
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && l !== 'Stack:' && !l.startsWith('Redirecting call to abort'))
     .slice(0, 4)
     .join(' | ');
-  return said ? `${said} (${engine})` : engine;
+  return said ? `${capGuestText(said)} (${engine})` : engine;
 }
 
 /** Shared plumbing: the trap latch, the call wrapper, memory accounting and teardown. */

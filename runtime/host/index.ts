@@ -8,6 +8,7 @@ export {
   ComponentFormatError,
   ComponentWorldError,
   ComponentImportError,
+  ComponentLimitError,
   ComponentTranspileError,
   ConnectorCallError,
   GrantError,

@@ -1,11 +1,14 @@
 // What a component file declares: checks that the bytes are a component (not a core
 // module) and lists its world's imports and exports from the WIT jco prints for it.
+import { contractMismatches, type ContractKind } from './contract.js';
 import { ComponentFormatError } from './errors.js';
 
 export interface ComponentWorld {
   /** Interface names with their version, e.g. `wasi:io/poll@0.2.12`, or plain names for function imports. */
   imports: string[];
   exports: string[];
+  /** For each connector interface it exports: how its types differ from the host's WIT (empty: they match). */
+  contract: Partial<Record<ContractKind, string[]>>;
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -43,13 +46,21 @@ export async function inspectWorld(bytes: Uint8Array, path: string): Promise<Com
   } catch (cause) {
     throw new ComponentFormatError(`${path} could not be decoded as a component: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
-  const world: ComponentWorld = { imports: [], exports: [] };
+  const world: ComponentWorld = { imports: [], exports: [], contract: {} };
   const lines = wit.split('\n');
   const start = lines.findIndex((l) => /^world\s+\S+\s*\{/.test(l));
   for (let i = start + 1; start >= 0 && i < lines.length && lines[i] !== '}'; i++) {
     const m = ITEM.exec(lines[i]);
     if (!m) continue;
     (m[1] === 'import' ? world.imports : world.exports).push(m[2] ?? m[3]);
+  }
+  for (const kind of ['sink', 'source'] as const) {
+    if (!world.exports.includes(`iggy:connector/${kind}@0.1.0`)) continue;
+    try {
+      world.contract[kind] = await contractMismatches(bytes, kind);
+    } catch (cause) {
+      throw new ComponentFormatError(`${path}: its iggy:connector/${kind} export could not be checked against the host's WIT: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
   }
   return world;
 }

@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log/logger.js';
-import { ComponentFormatError, ComponentImportError, ComponentWorldError, GrantError, GuestTrapError } from './errors.js';
-import { MemoryCapError, WASM_PAGE } from './memory-cap.js';
+import { ComponentFormatError, ComponentImportError, ComponentLimitError, ComponentWorldError, GrantError, GuestTrapError } from './errors.js';
+import { InstanceBudget, ModuleLimitError, WASM_PAGE } from './module-limits.js';
 import { sinkGuest, sourceGuest, GuestCore, type SinkExports, type SinkGuest, type SourceExports, type SourceGuest } from './guest.js';
 import { checkComponentBytes, inspectWorld, unversioned } from './inspect.js';
 import { sha256Of, TranspileCache } from './transpile-cache.js';
@@ -119,6 +119,13 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
   if (unknown.length > 0) {
     throw new ComponentImportError(unknown, `${wasmPath} imports what this host does not provide: ${unknown.join(', ')}. Remove those imports from the guest (or its world).`);
   }
+  const mismatches = world.contract?.[kind] ?? [];
+  if (mismatches.length > 0) {
+    throw new ComponentWorldError(
+      `${wasmPath} exports ${EXPORT_OF[kind]} with types that differ from this host's WIT (wit/${kind}.wit, wit/types.wit), so every call would receive or return garbage: ` +
+        `${mismatches.slice(0, 5).join('; ')}${mismatches.length > 5 ? `; and ${mismatches.length - 5} more` : ''}. Rebuild it against this runtime's wit/ folder.`,
+    );
+  }
   const inspectMs = performance.now() - started;
   const transpiled = await cache.get(bytes, sha256);
   const logger = options.logger;
@@ -140,7 +147,7 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
   try {
     coreModules = await transpiled.coreModules(maxMemoryPages);
   } catch (cause) {
-    if (cause instanceof MemoryCapError) throw new GrantError(`${wasmPath} cannot run within memoryLimitBytes ${options.memoryLimitBytes}: ${cause.message}`, { cause });
+    if (cause instanceof ModuleLimitError) throw new ComponentLimitError(`${wasmPath} cannot run within the sandbox's limits (memoryLimitBytes ${options.memoryLimitBytes ?? 'none'}): ${cause.message}`, { cause });
     throw cause;
   }
 
@@ -148,6 +155,7 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
     const t = performance.now();
     const guestImports = buildImports(grants, logger);
     const memories: WasmMemory[] = [];
+    const budget = new InstanceBudget(maxMemoryPages);
     const getCoreModule = (name: string): WasmModule => {
       const m = coreModules.get(name);
       if (!m) throw new ComponentFormatError(`transpiled output of ${wasmPath} lacks core module ${name}; delete the cache entry ${transpiled.sha256}`);
@@ -156,10 +164,12 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
     let exports: Record<string, unknown>;
     try {
       exports = transpiled.module.instantiate(getCoreModule, guestImports.imports, (module, importObject) => {
+        budget.admit(module);
         const instance = new wasm.Instance(module, importObject ?? {});
         // Keep every memory a core instance exports, each once (adapters re-export
-        // the main module's), to report the guest's footprint. The hard cap is
-        // already in the compiled modules (memory-cap.ts).
+        // the main module's; every defined memory is exported under a host-only name),
+        // to report the guest's whole footprint. The hard caps are already in the
+        // compiled modules (module-limits.ts).
         for (const value of Object.values(instance.exports)) {
           if (value instanceof (wasm.Memory as unknown as new () => WasmMemory) && !memories.includes(value)) memories.push(value);
         }
@@ -167,6 +177,7 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
       });
     } catch (err) {
       guestImports.close();
+      if (err instanceof ModuleLimitError) throw new ComponentLimitError(`${wasmPath} cannot run within the sandbox's limits: ${err.message}`, { cause: err });
       throw new GuestTrapError('instantiate', `instantiating ${wasmPath} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     timings.instantiateMs = performance.now() - t;

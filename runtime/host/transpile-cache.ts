@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ComponentTranspileError } from './errors.js';
 import type { ComponentWorld } from './inspect.js';
-import { capMemories } from './memory-cap.js';
+import { limitComponentModules, recordFootprint } from './module-limits.js';
 import { wasm, type WasmInstance, type WasmModule } from './wasm.js';
 
 /** The module jco generates in instantiation mode (sync). */
@@ -62,7 +62,8 @@ export class TranspileCache {
   async world(sha256: string, inspect: () => Promise<ComponentWorld>): Promise<ComponentWorld> {
     const known = this.#worlds.get(sha256);
     if (known) return known;
-    const file = join(this.#dir, `${sha256}.world.json`);
+    // v2: with the contract check (inspect.ts); older files lack it.
+    const file = join(this.#dir, `${sha256}.world-v2.json`);
     let world: ComponentWorld | undefined;
     if (existsSync(file)) {
       try {
@@ -145,10 +146,17 @@ export class TranspileCache {
   }
 }
 
-/** `maxMemoryPages` 0 = no cap. */
+/**
+ * `maxMemoryPages` 0 = no memory cap. Tables are always bounded and every memory is
+ * exported to the host (module-limits.ts), whatever the memory cap.
+ */
 async function compileAll(coreBytes: Map<string, Uint8Array>, maxMemoryPages: number): Promise<Map<string, WasmModule>> {
   const out = new Map<string, WasmModule>();
-  for (const [name, bytes] of coreBytes) out.set(name, await wasm.compile(maxMemoryPages > 0 ? capMemories(bytes, maxMemoryPages) : bytes));
+  for (const [name, limited] of limitComponentModules(coreBytes, maxMemoryPages)) {
+    const compiled = await wasm.compile(limited.bytes);
+    recordFootprint(compiled, limited.footprint);
+    out.set(name, compiled);
+  }
   return out;
 }
 

@@ -8,6 +8,8 @@ export interface LoggerOptions {
   level?: LevelWithSilent;
   /** Pretty, human-readable lines; defaults to true when stdout is a TTY. */
   pretty?: boolean;
+  /** Where JSON lines go instead of stdout (a worker posts them to the main thread). */
+  destination?: { write(line: string): void };
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -16,7 +18,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (pretty) {
     return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }
-  return pino({ level });
+  return options.destination ? pino({ level }, options.destination) : pino({ level });
 }
 
 /** A logger that drops everything; for tests and tools that want silence. */

@@ -21,6 +21,8 @@ import { divertOrStop } from './dead-letter.js';
 import { toSendPartitioning, type PipelineIggy, type SendPartitioning } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
 import { checkSourceMessages } from './source-checks.js';
+import { unsendable, sendChunks } from './sendable.js';
+import { without } from './schema/index.js';
 
 export interface SourcePipelineOptions {
   config: SourceConfig;
@@ -158,10 +160,27 @@ function pollGuest(watch: GuestWatch, guest: SourceGuest, options: SourcePipelin
 /** Transforms and schema-checks what the guest produced; rejected messages go to the dead-letter topic or stop the source. */
 async function prepare(options: SourcePipelineOptions, chain: TransformChain, primary: SourceStreamConfig, batch: FlatBatch): Promise<Prepared> {
   const { config, stats } = options;
+  const origin = { connector: config.key, stream: primary.stream, topic: primary.topic, partitionId: 0 };
+  const oversized = unsendable(batch);
+  if (oversized.length > 0) {
+    const reason = `source "${config.key}" produced ${oversized.length} message(s) Iggy refuses for their size: ${oversized.slice(0, 3).map((r) => `message ${r.entry}: ${r.reason}`).join('; ')}`;
+    // The dead-letter topic gets what Iggy can take of each: its first KiB and its headers when they fit.
+    const preview = buildBatch(
+      oversized.map(({ entry }) => {
+        const headers = headersOf(batch, entry);
+        return {
+          id: readU128(batch.index, entry * INDEX_ENTRY_SIZE + Field.id),
+          payload: payloadOf(batch, entry).subarray(0, 1024),
+          headers: headers.length <= 100_000 ? headers : Buffer.alloc(0),
+        };
+      }),
+    );
+    await divertOrStop({ ...options, errors: config.errors }, preview, oversized.map((r, i) => ({ entry: i, reason: r.reason })), origin, reason, `${reason}; split such messages in the source`);
+    batch = without(batch, oversized);
+  }
   const result = checkAndTransform(chain, batch, primary.schema, stats);
   if (result.rejected.length > 0) {
     const reason = `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${result.rejected.slice(0, 3).map((r) => r.reason).join('; ')}`;
-    const origin = { connector: config.key, stream: primary.stream, topic: primary.topic, partitionId: 0 };
     await divertOrStop({ ...options, errors: config.errors }, batch, result.rejected, origin, reason, `${reason}; fix the source`);
   }
   return 'routes' in result && result.routes ? { batch: result.batch, routes: result.routes } : { batch: result.batch };
@@ -178,7 +197,7 @@ function dispatch(options: SourcePipelineOptions, chain: TransformChain, destina
   let done = previous;
   for (const prepared of pending.batches) {
     for (const part of splitByRoute(prepared, chain, primary)) {
-      for (const chunk of chunks(part.batch, part.destination.config.batchSize)) {
+      for (const chunk of sendChunks(part.batch, part.destination.config.batchSize)) {
         for (const { partitioning, batch: keyed } of partitionsOf(chunk, part.destination.config)) {
           const { stream, topic } = part.destination;
           const started = performance.now();
@@ -360,17 +379,6 @@ function splitByRoute({ batch, routes }: Prepared, chain: TransformChain, primar
     const destination = target ? { stream: target.stream, topic: target.topic, config: primary.config } : primary;
     return { destination, batch: pick(batch, entries) };
   });
-}
-
-function* chunks(batch: FlatBatch, size: number): Generator<FlatBatch> {
-  if (batch.count <= size) {
-    yield batch;
-    return;
-  }
-  for (let start = 0; start < batch.count; start += size) {
-    const end = Math.min(batch.count, start + size);
-    yield { count: end - start, index: batch.index.subarray(start * INDEX_ENTRY_SIZE, end * INDEX_ENTRY_SIZE), data: batch.data };
-  }
 }
 
 /** Applies the stream's partitioning; `messages_key` with a field sends one group per distinct key value. */

@@ -17,7 +17,9 @@ async function main(init: WorkerInit): Promise<void> {
   if (!port) throw new Error('connector-worker must run in a worker thread');
   const post = (event: WorkerEvent): void => port.postMessage(event);
   const { connector } = init;
-  const logger = createLogger({ level: init.logLevel as 'info', pretty: init.prettyLogs }).child({ connector: connector.key, kind: connector.kind });
+  // JSON lines go to the main thread as messages: the worker's stdout stream drains only when its event loop is free.
+  const destination = init.prettyLogs ? {} : { destination: { write: (line: string) => post({ type: 'log', line }) } };
+  const logger = createLogger({ level: init.logLevel as 'info', pretty: init.prettyLogs, ...destination }).child({ connector: connector.key, kind: connector.kind });
   const stats = emptyStats();
   const stop = new AbortController();
   port.on('message', (command: SupervisorCommand) => {

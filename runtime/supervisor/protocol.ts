@@ -129,7 +129,13 @@ export type WorkerEvent =
   | { type: 'stats'; stats: ConnectorStats }
   /** The pipeline gave up. `restart: false` when retrying cannot help (invalid config, `stop` policy). */
   | { type: 'failed'; error: SerializedError; restart: boolean }
-  | { type: 'stopped'; stats: ConnectorStats };
+  | { type: 'stopped'; stats: ConnectorStats }
+  /**
+   * One JSON log line of the worker's logger. Posting is synchronous, so a line is on
+   * its way even while a guest call then keeps the worker's event loop busy, and is
+   * not lost when the worker exits (its own stdout stream would hold it).
+   */
+  | { type: 'log'; line: string };
 
 export type SupervisorCommand = { type: 'stop' };
 

@@ -71,6 +71,10 @@ class ConnectorHandle {
   noRestart = false;
   restartTimer?: NodeJS.Timeout;
   exited?: Promise<void>;
+  /** When the supervisor terminated the current worker (undefined: it did not). */
+  terminatedAt?: number;
+  /** Resolves `exited` for a worker that never exits (blocked in a system call). */
+  abandon?: () => void;
 
   constructor(readonly config: ConnectorConfig, readonly logger: Logger) {}
 
@@ -80,8 +84,15 @@ class ConnectorHandle {
   }
 }
 
+/**
+ * How long a terminated worker may take to exit. Past it, the worker is blocked in a
+ * system call V8 cannot interrupt (a hung network or FUSE mount): it is abandoned.
+ */
+const TERMINATE_GRACE_MS = 5_000;
+
 export class Supervisor {
   readonly #config: RuntimeConfig;
+  #abandoned = 0;
   readonly #options: Required<Omit<SupervisorOptions, 'cacheDir'>> & { cacheDir?: string };
   readonly #handles = new Map<string, ConnectorHandle>();
   #watchdog?: NodeJS.Timeout;
@@ -148,7 +159,8 @@ export class Supervisor {
   /** Asks every connector to finish its batch, commit and close; waits a bounded time. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    clearInterval(this.#watchdog);
+    // The watchdog keeps running while connectors drain: a guest's close (or the call
+    // in flight) gets limits.call_timeout like any other call.
     await Promise.all(
       [...this.#handles.values()].map(async (handle) => {
         clearTimeout(handle.restartTimer);
@@ -159,6 +171,18 @@ export class Supervisor {
         if (handle.state !== 'failed') handle.setState('stopped');
       }),
     );
+    clearInterval(this.#watchdog);
+  }
+
+  /** Workers that never exited after termination (blocked in a system call); the process cannot exit normally while one exists. */
+  get abandonedWorkers(): number {
+    return this.#abandoned;
+  }
+
+  #terminate(handle: ConnectorHandle, worker: Worker): void {
+    if (handle.terminatedAt !== undefined) return;
+    handle.terminatedAt = Date.now();
+    void worker.terminate();
   }
 
   async #drain(handle: ConnectorHandle): Promise<void> {
@@ -168,7 +192,7 @@ export class Supervisor {
     worker.postMessage({ type: 'stop' });
     const timer = setTimeout(() => {
       handle.logger.warn({ timeoutMs: this.#options.stopTimeoutMs }, 'connector did not stop in time, terminating its worker');
-      void worker.terminate();
+      this.#terminate(handle, worker);
     }, this.#options.stopTimeoutMs);
     await handle.exited;
     clearTimeout(timer);
@@ -187,6 +211,7 @@ export class Supervisor {
     };
     handle.setState('starting');
     handle.endReason = undefined;
+    handle.terminatedAt = undefined;
     handle.control = new BigInt64Array(control);
     // The guest's linear memory is capped by the host (limits.memory_limit); this caps the worker's own JS heap,
     // so a runaway in the pipeline or a host capability fails this connector alone (ERR_WORKER_OUT_OF_MEMORY).
@@ -212,13 +237,19 @@ export class Supervisor {
         case 'stopped':
           handle.stats = addStats(handle.carried, event.stats);
           break;
+        case 'log':
+          process.stdout.write(event.line);
+          break;
       }
     });
     worker.on('error', (error) => {
       failure = { error: serializeError(error), restart: isRestartable(error) };
     });
     handle.exited = new Promise((resolve) => {
+      handle.abandon = resolve;
       worker.once('exit', (exitCode) => {
+        // An abandoned worker that exits at last changes nothing any more.
+        if (handle.worker !== worker) return;
         handle.carried = handle.stats;
         handle.worker = undefined;
         handle.control = undefined;
@@ -272,21 +303,50 @@ export class Supervisor {
     const now = BigInt(Date.now());
     for (const handle of this.#handles.values()) {
       const control = handle.control;
-      if (!control || !handle.worker || handle.endReason) continue;
+      if (!control || !handle.worker) continue;
+      if (handle.terminatedAt !== undefined) {
+        if (Date.now() - handle.terminatedAt > TERMINATE_GRACE_MS) this.#abandonWorker(handle);
+        continue;
+      }
       const started = Atomics.load(control, Control.callStartedMs);
       if (started === 0n) continue;
       const elapsed = Number(now - started);
       if (elapsed <= handle.config.limits.callTimeoutMs) continue;
       const call = guestCallName(Number(Atomics.load(control, Control.callKind)));
+      if (handle.endReason === 'stop' || handle.endReason === 'manual') {
+        // Stopping: the worker ends anyway; only the wait is cut short.
+        handle.logger.error({ call, elapsedMs: elapsed }, `guest call ${call}() ran for ${elapsed} ms while stopping, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; terminating the instance`);
+        this.#terminate(handle, handle.worker);
+        continue;
+      }
+      if (handle.endReason) continue;
       handle.endReason = 'timeout';
       handle.lastError = {
         name: 'GuestTimeoutError',
         code: 'GUEST_TIMEOUT',
         message: `guest call ${call}() ran for ${elapsed} ms, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; the instance was terminated`,
       };
-      handle.logger.error({ call, elapsedMs: elapsed }, handle.lastError.message);
-      void handle.worker.terminate();
+      handle.logger.error({ call, elapsedMs: elapsed }, `guest call ${call}() ran for ${elapsed} ms, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; terminating the instance`);
+      this.#terminate(handle, handle.worker);
     }
+  }
+
+  /** A terminated worker that did not exit: say so, mark the connector failed and stop waiting for it. */
+  #abandonWorker(handle: ConnectorHandle): void {
+    const call = handle.control ? guestCallName(Number(Atomics.load(handle.control, Control.callKind))) : 'unknown';
+    this.#abandoned += 1;
+    handle.worker = undefined;
+    handle.control = undefined;
+    handle.lastError = {
+      name: 'WorkerStuckError',
+      code: 'WORKER_STUCK',
+      message:
+        `the worker did not exit ${TERMINATE_GRACE_MS} ms after it was terminated (guest call ${call}()): it is blocked in a system call the runtime cannot interrupt, ` +
+        'such as a read on a hung network or FUSE mount inside a preopen; the connector is failed and will not be restarted, and the runtime must be killed to release that thread',
+    };
+    handle.setState('failed');
+    handle.logger.error({ err: handle.lastError }, handle.lastError.message);
+    handle.abandon?.();
   }
 }
 

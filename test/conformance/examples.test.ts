@@ -15,7 +15,7 @@ const SINK_PASSES = [
   'close', 'memory-growth', 'call-timeout', 'no-trap',
 ];
 const SOURCE_PASSES = [
-  'world', 'imports', 'open', 'open-invalid-config', 'poll-shape', 'poll-count', 'state-roundtrip', 'close', 'memory-growth', 'call-timeout', 'no-trap',
+  'world', 'imports', 'open', 'open-invalid-config', 'poll-shape', 'poll-count', 'poll-sendable', 'state-roundtrip', 'close', 'memory-growth', 'call-timeout', 'no-trap',
 ];
 
 for (const lang of ['js', 'rust', 'go'] as const) {

@@ -84,6 +84,12 @@ closes; a second signal exits at once.`,
     await supervisor.stop();
     await api?.close();
     await broker?.close();
+    if (supervisor.abandonedWorkers > 0) {
+      // A thread blocked in a system call keeps the process from exiting by any normal
+      // means (process.exit waits for it): everything else is drained and saved, so end it.
+      logger.error({ workers: supervisor.abandonedWorkers }, 'stopped, but worker threads blocked in system calls remain; killing the process');
+      process.kill(process.pid, 'SIGKILL');
+    }
     logger.info('stopped');
     return 0;
   },

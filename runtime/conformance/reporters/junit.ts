@@ -1,6 +1,6 @@
 // The JUnit XML report CI systems render as a test tab: one testsuite per
 // component, one testcase per case.
-import { countByStatus, type ConformanceReport } from '../report.js';
+import { countByStatus, cutReason, type ConformanceReport } from '../report.js';
 
 /** Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold. */
 export function xmlEscape(text: string): string {
@@ -27,7 +27,8 @@ export function junitReport(report: ConformanceReport): string {
     `<testsuites name="iggy-connectors conformance" tests="${report.cases.length}" failures="${n.fail}" skipped="${n.skip}" time="${seconds(report.durationMs)}">`,
     `  <testsuite name="${xmlEscape(suite)}" tests="${report.cases.length}" failures="${n.fail}" errors="0" skipped="${n.skip}" time="${seconds(report.durationMs)}">`,
   ];
-  for (const c of report.cases) {
+  for (const full of report.cases) {
+    const c = { ...full, reason: cutReason(full.reason) };
     const open = `    <testcase name="${xmlEscape(`${c.name}: ${c.title}`)}" classname="${xmlEscape(classname)}" time="${seconds(c.durationMs)}"`;
     if (c.status === 'pass') {
       lines.push(c.reason ? `${open}>\n      <system-out>${xmlEscape(c.reason)}</system-out>\n    </testcase>` : `${open}/>`);

@@ -1,11 +1,12 @@
 // The human-readable report: one line per case with its reason, then a tally.
-import { countByStatus, type ConformanceReport } from '../report.js';
+import { countByStatus, cutReason, type ConformanceReport } from '../report.js';
 
 const MARK = { pass: '✔', fail: '✖', skip: '-' } as const;
 
 export function specReport(report: ConformanceReport): string {
   const lines = [`${report.component}${report.kind ? ` (${report.kind})` : ''}`];
-  for (const c of report.cases) {
+  for (const full of report.cases) {
+    const c = { ...full, reason: cutReason(full.reason) };
     const head = `  ${MARK[c.status]} ${c.name}: ${c.title}`;
     if (c.status === 'skip') lines.push(`${head} (skipped: ${c.reason})`);
     else if (c.status === 'pass') lines.push(`${head} (${c.durationMs.toFixed(0)} ms)${c.reason ? ` - ${c.reason}` : ''}`);

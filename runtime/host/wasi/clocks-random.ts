@@ -3,6 +3,20 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { Pollable } from './io.js';
 
+/**
+ * The most random bytes one call may ask for. The host allocates what the guest asks
+ * before copying it into the guest, so the length must be bounded here; a guest asking
+ * more traps with a message that says so (WASI has no error to return).
+ */
+export const MAX_RANDOM_BYTES = 1 << 20;
+
+function randomOf(len: bigint): Uint8Array {
+  if (len > BigInt(MAX_RANDOM_BYTES)) {
+    throw new RangeError(`get-random-bytes asked for ${len} bytes, above the host's limit of ${MAX_RANDOM_BYTES} per call; ask in smaller pieces`);
+  }
+  return randomBytes(Number(len));
+}
+
 const monotonicNow = (): bigint => process.hrtime.bigint();
 
 export function clockAndRandomImports() {
@@ -21,11 +35,11 @@ export function clockAndRandomImports() {
       resolution: () => ({ seconds: 0n, nanoseconds: 1_000_000 }),
     },
     'wasi:random/random': {
-      getRandomBytes: (len: bigint): Uint8Array => randomBytes(Number(len)),
+      getRandomBytes: randomOf,
       getRandomU64: (): bigint => randomFillSync(new BigUint64Array(1))[0],
     },
     'wasi:random/insecure': {
-      getInsecureRandomBytes: (len: bigint): Uint8Array => randomBytes(Number(len)),
+      getInsecureRandomBytes: randomOf,
       getInsecureRandomU64: (): bigint => randomFillSync(new BigUint64Array(1))[0],
     },
     'wasi:random/insecure-seed': {

@@ -29,7 +29,7 @@ interface DescriptorFlags {
   mutateDirectory?: boolean;
 }
 
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const OPEN_DIRECTORY = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 /** Largest read the host allocates for at once, whatever length the guest asks for. */
 const MAX_READ_BYTES = 1 << 20;
@@ -277,10 +277,22 @@ export class Descriptor {
         return this.#child(io(() => fs.openSync(entryPath, OPEN_DIRECTORY)), flags);
       }
       if (openFlags.directory) fail(entry ? 'not-directory' : 'no-entry');
+      // Only regular files: opening a FIFO (or a socket, a device) can block the worker in
+      // a system call that no deadline can interrupt, and nothing a connector needs is one.
+      if (entry && !entry.isFile()) fail('not-permitted');
       const access = flags.write ? (flags.read === false ? O_WRONLY : O_RDWR) : O_RDONLY;
       // O_NOFOLLOW again: a symlink planted after the lstat makes the open fail, it is never followed or created through.
-      const bits = access | O_NOFOLLOW | (openFlags.create ? O_CREAT : 0) | (openFlags.exclusive ? O_EXCL : 0) | (openFlags.truncate ? O_TRUNC : 0);
-      return this.#child(io(() => fs.openSync(entryPath, bits, 0o666)), flags);
+      // O_NONBLOCK: a FIFO swapped in after the lstat opens at once (or fails) instead of blocking; the fstat below refuses it.
+      const bits = access | O_NOFOLLOW | O_NONBLOCK | (openFlags.create ? O_CREAT : 0) | (openFlags.exclusive ? O_EXCL : 0) | (openFlags.truncate ? O_TRUNC : 0);
+      const fd = io(() => fs.openSync(entryPath, bits, 0o666));
+      let regular = false;
+      try {
+        regular = fs.fstatSync(fd).isFile();
+      } finally {
+        if (!regular) fs.closeSync(fd);
+      }
+      if (!regular) fail('not-permitted');
+      return this.#child(fd, flags);
     });
   }
 

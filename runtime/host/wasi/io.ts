@@ -44,6 +44,9 @@ export function poll(pollables: Pollable[]): Uint32Array {
   return new Uint32Array(indices);
 }
 
+/** The most bytes one stream read returns (and allocates), whatever length the guest asks for. */
+export const MAX_STREAM_READ = 1n << 20n;
+
 /** Reads return at most `len` bytes; `source` returns undefined at end of stream. */
 export type ReadSource = (len: number) => Uint8Array | undefined;
 
@@ -53,7 +56,8 @@ export class InputStream {
     this.#source = source;
   }
   read(len: bigint): Uint8Array {
-    const bytes = this.#source(Number(len));
+    // The guest names the length: the host never allocates more than MAX_STREAM_READ for one read.
+    const bytes = this.#source(Number(len < MAX_STREAM_READ ? len : MAX_STREAM_READ));
     if (bytes === undefined) fail({ tag: 'closed' });
     return bytes;
   }

@@ -65,7 +65,7 @@ function checkText(batch: FlatBatch): SchemaCheckResult {
 }
 
 /** A batch over the same data without the rejected entries: only the index is rebuilt. */
-function without(batch: FlatBatch, rejected: readonly { entry: number }[]): FlatBatch {
+export function without(batch: FlatBatch, rejected: readonly { entry: number }[]): FlatBatch {
   const kept = batch.count - rejected.length;
   const index = Buffer.allocUnsafe(kept * INDEX_ENTRY_SIZE);
   let from = 0;
