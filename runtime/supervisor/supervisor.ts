@@ -1,28 +1,30 @@
-// Runs every enabled connector in its own worker thread and keeps it alive:
-// restarts with capped backoff after a crash, a trap or a call that overran
-// its timeout, and stops them all gracefully. One connector's failure never
-// touches another.
-import { Worker } from 'node:worker_threads';
+// Runs every enabled connector in a worker thread (several share one, see
+// worker-groups.ts) and keeps it alive: restarts with capped backoff after a
+// crash, a trap or a call that overran its timeout, and stops them all
+// gracefully. A connector's failure ends only its own run; a hung guest's
+// neighbours restart with it, since its thread must be terminated.
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import { backoffDelay } from '../timing/backoff.js';
 import {
   addStats,
+  connectorId,
   Control,
   emptyStats,
   guestCallName,
   newControlBlock,
-  serializeError,
   type ConnectorConfig,
   type ConnectorStats,
   type SerializedError,
   type WorkerEvent,
   type WorkerInit,
 } from './protocol.js';
+import { connectorsPerWorkerFromEnv, planWorkerGroups, WorkerGroup } from './worker-groups.js';
 
 export type ConnectorState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
-export type RestartReason = 'trap' | 'timeout' | 'memory' | 'crash' | 'error' | 'manual';
+/** `neighbour`: another connector's guest hung in the worker thread they share, which was terminated. */
+export type RestartReason = 'trap' | 'timeout' | 'memory' | 'crash' | 'error' | 'manual' | 'neighbour';
 
 export interface ConnectorStatus {
   key: string;
@@ -45,11 +47,10 @@ export interface SupervisorOptions {
   stopTimeoutMs?: number;
   /** How often the watchdog looks at running guest calls. */
   watchdogIntervalMs?: number;
+  /** Connectors sharing a worker thread (1 = a thread each); default `IGGY_CONNECTORS_PER_WORKER`, else automatic (worker-groups.ts). */
+  connectorsPerWorker?: number;
 }
 
-const WORKER_URL = new URL('./connector-worker.js', import.meta.url);
-/** JS heap of one connector's worker thread (not the guest's memory, which `limits.memory_limit` caps). */
-const WORKER_HEAP_MB = 512;
 /** How long a connector must run before a failure no longer counts towards its backoff and max_restarts. */
 const STABLE_RUN_MS = 10_000;
 
@@ -63,15 +64,20 @@ class ConnectorHandle {
   /** The totals of the workers that ran before the current one. */
   carried: ConnectorStats = emptyStats();
   since = Date.now();
-  worker?: Worker;
+  /** The worker group it runs in; set while its run is live there. */
+  worker?: WorkerGroup;
   control?: BigInt64Array;
-  /** Why the current worker is ending, when the supervisor ended it. */
+  /** Why the current run is ending, when the supervisor ended it. */
   endReason?: RestartReason | 'stop';
   noRestart = false;
   restartTimer?: NodeJS.Timeout;
   exited?: Promise<void>;
 
-  constructor(readonly config: ConnectorConfig, readonly logger: Logger) {}
+  constructor(readonly config: ConnectorConfig, readonly logger: Logger, readonly group: WorkerGroup) {}
+
+  get id(): string {
+    return connectorId(this.config);
+  }
 
   setState(state: ConnectorState): void {
     this.state = state;
@@ -81,8 +87,10 @@ class ConnectorHandle {
 
 export class Supervisor {
   readonly #config: RuntimeConfig;
-  readonly #options: Required<Omit<SupervisorOptions, 'cacheDir'>> & { cacheDir?: string };
+  readonly #options: Required<Omit<SupervisorOptions, 'cacheDir' | 'connectorsPerWorker'>> & { cacheDir?: string };
+  readonly #connectorsPerWorker: number | undefined;
   readonly #handles = new Map<string, ConnectorHandle>();
+  readonly #groups: WorkerGroup[] = [];
   #watchdog?: NodeJS.Timeout;
   #stopping = false;
 
@@ -95,21 +103,35 @@ export class Supervisor {
       watchdogIntervalMs: 50,
       ...options,
     };
+    this.#connectorsPerWorker = options.connectorsPerWorker ?? connectorsPerWorkerFromEnv();
   }
 
   /** Starts every enabled connector. Returns once their workers are spawned. */
   start(): void {
     const { logger } = this.#options;
+    const enabled: ConnectorConfig[] = [];
     for (const connector of [...this.#config.sinks, ...this.#config.sources]) {
-      const id = `${connector.kind}s.${connector.key}`;
-      if (!connector.enabled) {
-        logger.info({ connector: id }, 'connector disabled, not started');
-        continue;
-      }
-      const handle = new ConnectorHandle(connector, logger.child({ connector: connector.key, kind: connector.kind }));
-      this.#handles.set(id, handle);
-      this.#spawn(handle);
+      if (connector.enabled) enabled.push(connector);
+      else logger.info({ connector: connectorId(connector) }, 'connector disabled, not started');
     }
+    const init: WorkerInit = {
+      iggy: this.#config.iggy,
+      statePath: this.#config.state.path,
+      logLevel: this.#options.logLevel,
+      prettyLogs: this.#options.prettyLogs,
+      ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
+    };
+    const plan = planWorkerGroups(enabled, this.#connectorsPerWorker);
+    plan.forEach((connectors, i) => {
+      const group = new WorkerGroup(init, connectors.length === 1 ? `connector:${connectors[0]!.key}` : `connectors:${i}`);
+      this.#groups.push(group);
+      for (const connector of connectors) {
+        const handle = new ConnectorHandle(connector, logger.child({ connector: connector.key, kind: connector.kind }), group);
+        this.#handles.set(handle.id, handle);
+      }
+    });
+    if (plan.length > 0) logger.debug({ workers: plan.length, connectors: enabled.length }, 'connector worker threads planned');
+    for (const handle of this.#handles.values()) this.#spawn(handle);
     this.#watchdog = setInterval(() => this.#checkTimeouts(), this.#options.watchdogIntervalMs);
     this.#watchdog.unref();
   }
@@ -158,16 +180,17 @@ export class Supervisor {
         if (handle.state !== 'failed') handle.setState('stopped');
       }),
     );
+    await Promise.all(this.#groups.map((group) => group.close()));
   }
 
   async #drain(handle: ConnectorHandle): Promise<void> {
     const worker = handle.worker;
     if (!worker) return;
     handle.setState('stopping');
-    worker.postMessage({ type: 'stop' });
+    worker.stop(handle.id);
     const timer = setTimeout(() => {
       handle.logger.warn({ timeoutMs: this.#options.stopTimeoutMs }, 'connector did not stop in time, terminating its worker');
-      void worker.terminate();
+      this.#terminate(handle);
     }, this.#options.stopTimeoutMs);
     await handle.exited;
     clearTimeout(timer);
@@ -175,62 +198,71 @@ export class Supervisor {
 
   #spawn(handle: ConnectorHandle): void {
     const control = newControlBlock();
-    const init: WorkerInit = {
-      connector: handle.config,
-      iggy: this.#config.iggy,
-      statePath: this.#config.state.path,
-      logLevel: this.#options.logLevel,
-      prettyLogs: this.#options.prettyLogs,
-      control,
-      ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
-    };
     handle.setState('starting');
     handle.endReason = undefined;
     handle.control = new BigInt64Array(control);
-    // The guest's linear memory is capped by the host (limits.memory_limit); this caps the worker's own JS heap,
-    // so a runaway in the pipeline or a host capability fails this connector alone (ERR_WORKER_OUT_OF_MEMORY).
-    const worker = new Worker(WORKER_URL, {
-      workerData: init,
-      name: `connector:${handle.config.key}`,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-    });
-    handle.worker = worker;
+    handle.worker = handle.group;
     let failure: { error: SerializedError; restart: boolean } | undefined;
-    worker.on('message', (event: WorkerEvent) => {
-      switch (event.type) {
-        case 'running':
-          handle.setState('running');
-          handle.logger.info('connector running');
-          break;
-        case 'stats':
-          handle.stats = addStats(handle.carried, event.stats);
-          break;
-        case 'failed':
-          failure = { error: event.error, restart: event.restart };
-          break;
-        case 'stopped':
-          handle.stats = addStats(handle.carried, event.stats);
-          break;
-      }
-    });
-    worker.on('error', (error) => {
-      failure = { error: serializeError(error), restart: true };
-    });
     handle.exited = new Promise((resolve) => {
-      worker.once('exit', (exitCode) => {
+      const ended = (exitCode: number): void => {
         handle.carried = handle.stats;
         handle.worker = undefined;
         handle.control = undefined;
         this.#onExit(handle, exitCode, failure);
         resolve();
+      };
+      handle.group.start(handle.id, handle.config, control, {
+        onEvent: (event: WorkerEvent) => {
+          switch (event.type) {
+            case 'running':
+              handle.setState('running');
+              handle.logger.info('connector running');
+              break;
+            case 'stats':
+              handle.stats = addStats(handle.carried, event.stats);
+              break;
+            case 'failed':
+              failure = { error: event.error, restart: event.restart };
+              break;
+            case 'stopped':
+              handle.stats = addStats(handle.carried, event.stats);
+              break;
+            case 'ended':
+              ended(failure ? 1 : 0);
+              break;
+          }
+        },
+        onWorkerExit: (exitCode, error) => {
+          if (error) failure ??= { error, restart: true };
+          ended(exitCode);
+        },
       });
     });
+  }
+
+  /** Terminates the worker thread `handle` runs in; its other connectors restart with reason `neighbour`. */
+  #terminate(handle: ConnectorHandle): void {
+    const group = handle.worker;
+    if (!group) return;
+    for (const id of group.live) {
+      const neighbour = this.#handles.get(id);
+      if (neighbour && neighbour !== handle && !neighbour.endReason) neighbour.endReason = 'neighbour';
+    }
+    void group.terminate();
   }
 
   #onExit(handle: ConnectorHandle, exitCode: number, failure: { error: SerializedError; restart: boolean } | undefined): void {
     const reason = handle.endReason;
     if (reason === 'stop' || reason === 'manual') {
       handle.logger.info({ exitCode }, 'connector stopped');
+      return;
+    }
+    if (reason === 'neighbour' && !this.#stopping) {
+      // Not this connector's fault: no backoff, no failure counted, its offsets are where it committed them.
+      this.#count(handle, 'neighbour');
+      handle.setState('restarting');
+      handle.logger.warn({ reason }, "connector restarted: another connector's guest hung in the worker thread they share, which was terminated");
+      this.#spawn(handle);
       return;
     }
     const cause = restartReason(reason, failure);
@@ -283,13 +315,14 @@ export class Supervisor {
         message: `guest call ${call}() ran for ${elapsed} ms, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; the instance was terminated`,
       };
       handle.logger.error({ call, elapsedMs: elapsed }, handle.lastError.message);
-      void handle.worker.terminate();
+      this.#terminate(handle);
     }
   }
 }
 
 function restartReason(end: ConnectorHandle['endReason'], failure: { error: SerializedError } | undefined): RestartReason {
   if (end === 'timeout') return 'timeout';
+  if (end === 'neighbour') return 'neighbour';
   if (!failure) return 'crash';
   if (failure.error.code === 'GUEST_MEMORY_LIMIT') return 'memory';
   if (failure.error.code === 'GUEST_TRAP') return 'trap';
