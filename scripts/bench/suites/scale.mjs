@@ -45,7 +45,8 @@ async function freePort() {
 /** The real server when ../shared/iggy/ is there (so the native runtime can run beside), else the dev broker. */
 async function startServer(scratch, log, wantedPort) {
   if (existsSync(join(SHARED_IGGY, 'server.sh'))) {
-    const port = wantedPort ?? (await freePort());
+    // IGGY_BENCH_SERVER_PORT pins the port (machines where each user owns a port range).
+    const port = wantedPort ?? (Number(process.env.IGGY_BENCH_SERVER_PORT) || (await freePort()));
     const data = join(scratch, 'scale-iggy');
     const pid = await new Promise((resolve, reject) => {
       const child = spawn('bash', [join(SHARED_IGGY, 'server.sh'), 'start', data, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -251,6 +252,7 @@ export async function runScaleSuite({ runs, count, scratch, log, sizes = SCALE_N
   }
   if (server.real && existsSync(join(SHARED_IGGY, 'bin/iggy-connectors-native'))) variants.push(NATIVE);
   const samples = {};
+  const failures = {};
   try {
     // One unrecorded run per variant first: transpile caches and the page cache are warm for every measured one.
     for (const v of variants) await measureOne(server, scratch, v, 1, 5000, `${v.name}-warm`);
@@ -259,7 +261,16 @@ export async function runScaleSuite({ runs, count, scratch, log, sizes = SCALE_N
         if (n >= 64 && r > 0) continue;
         const perTopic = Math.max(5000, Math.round(count / n / 1000) * 1000);
         for (const v of variants) {
-          const m = await measureOne(server, scratch, v, n, perTopic, `${v.name}-${n}-${r}`);
+          // A variant that failed (or timed out) at some N is not run at larger N; the others go on.
+          if (failures[v.name]) continue;
+          let m;
+          try {
+            m = await measureOne(server, scratch, v, n, perTopic, `${v.name}-${n}-${r}`);
+          } catch (error) {
+            failures[v.name] = { connectors: n, error: error.message.slice(0, 500) };
+            log(`scale ${v.name} N=${n}: failed, not measured further: ${error.message.slice(0, 300)}`);
+            continue;
+          }
           (samples[`${v.name}|${n}`] ??= []).push({ ...m, perTopic });
           log(`scale ${v.name} N=${n} run ${r + 1}: idle ${(m.idleRssBytes / 2 ** 20).toFixed(0)} MiB, peak ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB, all started in ${(m.startupAllMs / 1000).toFixed(2)} s, ${Math.round(m.rate).toLocaleString('en-US')} msgs/s over ${n} topics`);
         }
@@ -290,10 +301,11 @@ export async function runScaleSuite({ runs, count, scratch, log, sizes = SCALE_N
   const perConnector = {};
   for (const v of variants) {
     const at = (n) => rows.find((r) => r.impl === v.name && r.connectors === n)?.idleRssBytes.median;
-    const [lo, hi] = [Math.min(...sizes), Math.max(...sizes)];
-    if (at(lo) !== undefined && at(hi) !== undefined) perConnector[v.name] = (at(hi) - at(lo)) / (hi - lo);
+    const measuredN = sizes.filter((n) => at(n) !== undefined);
+    const [lo, hi] = [Math.min(...measuredN), Math.max(...measuredN)];
+    if (measuredN.length >= 2) perConnector[v.name] = (at(hi) - at(lo)) / (hi - lo);
   }
-  return { broker: server.real ? 'Apache Iggy server (../shared/iggy)' : 'dev broker', rows, idleRssPerConnectorBytes: perConnector };
+  return { broker: server.real ? 'Apache Iggy server (../shared/iggy)' : 'dev broker', rows, idleRssPerConnectorBytes: perConnector, failures };
 }
 
 const MiB = 2 ** 20;
@@ -328,9 +340,9 @@ const COLOURS = { rust: '#c0392b', js: '#2b5fb3', native: '#1b7f3b', 'rust-befor
 
 /** RSS against N, one line per runtime and guest language: idle (solid) and peak (dashed). */
 export function renderScaleSvg(scale) {
-  const W = 820;
+  const W = 940;
   const H = 420;
-  const pad = { left: 70, right: 260, top: 40, bottom: 50 };
+  const pad = { left: 70, right: 380, top: 40, bottom: 50 };
   const ns = [...new Set(scale.rows.map((r) => r.connectors))].sort((a, b) => a - b);
   const yMax = Math.max(...scale.rows.map((r) => r.peakRssBytes.max / 2 ** 20)) * 1.05;
   const step = yMax > 2000 ? 500 : yMax > 800 ? 200 : 100;
@@ -365,5 +377,6 @@ export function renderScaleMarkdown(scale) {
   const head = '| runtime | N | messages per topic | idle RSS | peak RSS | start-up, all N committed | first committed | msgs/s, all N together |';
   const rows = scale.rows.map((r) => `| ${r.label} | ${r.connectors} | ${r.messagesPerTopic.toLocaleString('en-US')} | ${mib(r.idleRssBytes.median)} | ${mib(r.peakRssBytes.median)} | ${sec(r.startupAllMs.median)} | ${sec(r.startupFirstMs.median)} | ${Math.round(r.rate.median).toLocaleString('en-US')} |`);
   const slope = Object.entries(scale.idleRssPerConnectorBytes).map(([impl, b]) => `${impl} ${(b / 2 ** 20).toFixed(1)} MiB`).join(', ');
-  return `## Cost per connector (${scale.broker})\n\n${head}\n|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\nIdle RSS per further connector (slope from the smallest to the largest N): ${slope}.\n\n![RSS against N](scale.svg)`;
+  const failed = Object.entries(scale.failures ?? {}).map(([impl, f]) => `\n\n${impl} failed at N = ${f.connectors} and was not measured further: ${f.error}`).join('');
+  return `## Cost per connector (${scale.broker})\n\n${head}\n|---|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\nIdle RSS per further connector (slope from the smallest to the largest N measured): ${slope}.${failed}\n\n![RSS against N](scale.svg)`;
 }
