@@ -19,7 +19,7 @@ import {
   type WorkerEvent,
   type WorkerInit,
 } from './protocol.js';
-import { connectorsPerWorkerFromEnv, planWorkerGroups, WorkerGroup } from './worker-groups.js';
+import { connectorsPerWorkerFromEnv, needsOwnWorker, planWorkerGroups, WorkerGroup } from './worker-groups.js';
 
 export type ConnectorState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
@@ -123,7 +123,8 @@ export class Supervisor {
     };
     const plan = planWorkerGroups(enabled, this.#connectorsPerWorker);
     plan.forEach((connectors, i) => {
-      const group = new WorkerGroup(init, connectors.length === 1 ? `connector:${connectors[0]!.key}` : `connectors:${i}`);
+      const only = connectors.length === 1 ? connectors[0]! : undefined;
+      const group = new WorkerGroup(init, only ? `connector:${only.key}` : `connectors:${i}`, { threadPerRun: only !== undefined && needsOwnWorker(only) });
       this.#groups.push(group);
       for (const connector of connectors) {
         const handle = new ConnectorHandle(connector, logger.child({ connector: connector.key, kind: connector.kind }), group);

@@ -66,15 +66,22 @@ interface Thread {
   exited: Promise<void>;
 }
 
-/** The thread of one worker group: started on first use, and afresh after it ended or was terminated. */
+/**
+ * The thread of one worker group: started on first use, and afresh after it ended or was terminated.
+ * With `threadPerRun` (a connector with grants, alone in its group) the thread ends with each run of
+ * its connector, so whatever the run's host calls left open (I/O threads, connection pools, files)
+ * goes with it, even when the pipeline failed before the guest could be closed.
+ */
 export class WorkerGroup {
   readonly #init: WorkerInit;
   readonly #name: string;
+  readonly #threadPerRun: boolean;
   #thread: Thread | undefined;
 
-  constructor(init: WorkerInit, name: string) {
+  constructor(init: WorkerInit, name: string, options: { threadPerRun?: boolean } = {}) {
     this.#init = init;
     this.#name = name;
+    this.#threadPerRun = options.threadPerRun ?? false;
   }
 
   /** The connectors whose run is live in this group's current thread. */
@@ -127,7 +134,14 @@ export class WorkerGroup {
     worker.on('message', (event: WorkerEvent) => {
       const listener = listeners.get(event.id);
       if (!listener) return;
-      if (event.type === 'ended') listeners.delete(event.id);
+      if (event.type === 'ended') {
+        listeners.delete(event.id);
+        if (this.#threadPerRun && listeners.size === 0) {
+          // Detached first: a restart started from the listener below gets a new thread.
+          if (this.#thread?.worker === worker) this.#thread = undefined;
+          worker.postMessage({ type: 'exit' } satisfies SupervisorCommand);
+        }
+      }
       listener.onEvent(event);
     });
     worker.on('error', (error) => {
