@@ -14,7 +14,7 @@ export interface MetricsSource {
   configured(): { sinks: number; sources: number };
 }
 
-export const RESTART_REASONS: readonly RestartReason[] = ['trap', 'timeout', 'memory', 'crash', 'error', 'manual'];
+export const RESTART_REASONS: readonly RestartReason[] = ['trap', 'timeout', 'memory', 'crash', 'error', 'manual', 'neighbour'];
 export const CONNECTOR_STATES: readonly ConnectorState[] = ['starting', 'running', 'restarting', 'failed', 'stopping', 'stopped'];
 
 export interface RuntimeMetrics {

@@ -1,19 +1,21 @@
-// Messages between the supervisor (main thread) and a connector's worker, and
-// the shared control block the supervisor reads even while a guest call blocks
-// the worker's event loop.
+// Messages between the supervisor (main thread) and a connector worker (which
+// hosts one or several connectors), and the shared control block per connector
+// the supervisor reads even while a guest call blocks the worker's event loop.
 import type { RuntimeConfig, SinkConfig, SourceConfig } from '../config/index.js';
 
 export type ConnectorConfig = SinkConfig | SourceConfig;
 
+/** What a worker needs whatever connectors it hosts; the connectors come later, one `start` each. */
 export interface WorkerInit {
-  connector: ConnectorConfig;
   iggy: RuntimeConfig['iggy'];
   statePath: string;
   logLevel: string;
   prettyLogs: boolean;
-  control: SharedArrayBuffer;
   cacheDir?: string;
 }
+
+/** A connector's id within the runtime: sinks and sources may share a key. */
+export const connectorId = (c: Pick<ConnectorConfig, 'kind' | 'key'>): string => `${c.kind}s.${c.key}`;
 
 /** Guest calls the watchdog times; the numbers live in the control block. */
 export const GuestCall = { none: 0, open: 1, consume: 2, poll: 3, close: 4 } as const;
@@ -124,20 +126,28 @@ export interface SerializedError {
   action?: string;
 }
 
-export type WorkerEvent =
+/** Every event names the connector (`connectorId`) it is about. */
+export type WorkerEvent = { id: string } & (
   | { type: 'running' }
   | { type: 'stats'; stats: ConnectorStats }
   /** The pipeline gave up. `restart: false` when retrying cannot help (invalid config, `stop` policy). */
   | { type: 'failed'; error: SerializedError; restart: boolean }
   | { type: 'stopped'; stats: ConnectorStats }
+  /** The connector's run is over and its Iggy connection closed: it may be started again. */
+  | { type: 'ended' }
+) |
   /**
-   * One JSON log line of the worker's logger. Posting is synchronous, so a line is on
-   * its way even while a guest call then keeps the worker's event loop busy, and is
-   * not lost when the worker exits (its own stdout stream would hold it).
+   * One JSON log line of the worker's logger (of any connector in it). Posting is synchronous,
+   * so a line is on its way even while a guest call then keeps the worker's event loop busy,
+   * and is not lost when the worker exits (its own stdout stream would hold it).
    */
-  | { type: 'log'; line: string };
+  { type: 'log'; line: string };
 
-export type SupervisorCommand = { type: 'stop' };
+export type SupervisorCommand =
+  | { type: 'start'; connector: ConnectorConfig; control: SharedArrayBuffer }
+  | { type: 'stop'; id: string }
+  /** No connector is left in the worker: it ends itself. */
+  | { type: 'exit' };
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {

@@ -1,29 +1,31 @@
-// Runs every enabled connector in its own worker thread and keeps it alive:
-// restarts with capped backoff after a crash, a trap or a call that overran
-// its timeout, and stops them all gracefully. One connector's failure never
-// touches another.
-import { Worker } from 'node:worker_threads';
+// Runs every enabled connector in a worker thread (several share one, see
+// worker-groups.ts) and keeps it alive: restarts with capped backoff after a
+// crash, a trap or a call that overran its timeout, and stops them all
+// gracefully. A connector's failure ends only its own run; a hung guest's
+// neighbours restart with it, since its thread must be terminated.
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import { backoffDelay } from '../timing/backoff.js';
 import { classifyFailure, isRestartable } from '../pipeline/failure.js';
 import {
   addStats,
+  connectorId,
   Control,
   emptyStats,
   guestCallName,
   newControlBlock,
-  serializeError,
   type ConnectorConfig,
   type ConnectorStats,
   type SerializedError,
   type WorkerEvent,
   type WorkerInit,
 } from './protocol.js';
+import { connectorsPerWorkerFromEnv, needsOwnWorker, planWorkerGroups, WorkerGroup } from './worker-groups.js';
 
 export type ConnectorState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
-export type RestartReason = 'trap' | 'timeout' | 'memory' | 'crash' | 'error' | 'manual';
+/** `neighbour`: another connector's guest hung in the worker thread they share, which was terminated. */
+export type RestartReason = 'trap' | 'timeout' | 'memory' | 'crash' | 'error' | 'manual' | 'neighbour';
 
 export interface ConnectorStatus {
   key: string;
@@ -46,11 +48,10 @@ export interface SupervisorOptions {
   stopTimeoutMs?: number;
   /** How often the watchdog looks at running guest calls. */
   watchdogIntervalMs?: number;
+  /** Connectors sharing a worker thread (1 = a thread each); default `IGGY_CONNECTORS_PER_WORKER`, else automatic (worker-groups.ts). */
+  connectorsPerWorker?: number;
 }
 
-const WORKER_URL = new URL('./connector-worker.js', import.meta.url);
-/** JS heap of one connector's worker thread (not the guest's memory, which `limits.memory_limit` caps). */
-const WORKER_HEAP_MB = 512;
 /** How long a connector must run before a failure no longer counts towards its backoff and max_restarts. */
 const STABLE_RUN_MS = 10_000;
 
@@ -64,19 +65,24 @@ class ConnectorHandle {
   /** The totals of the workers that ran before the current one. */
   carried: ConnectorStats = emptyStats();
   since = Date.now();
-  worker?: Worker;
+  /** The worker group it runs in; set while its run is live there. */
+  worker?: WorkerGroup;
   control?: BigInt64Array;
-  /** Why the current worker is ending, when the supervisor ended it. */
+  /** Why the current run is ending, when the supervisor ended it. */
   endReason?: RestartReason | 'stop';
   noRestart = false;
   restartTimer?: NodeJS.Timeout;
   exited?: Promise<void>;
-  /** When the supervisor terminated the current worker (undefined: it did not). */
+  /** When the supervisor terminated the thread of the current run (undefined: it did not). */
   terminatedAt?: number;
-  /** Resolves `exited` for a worker that never exits (blocked in a system call). */
+  /** Settles the current run at once, for a thread that never exits (blocked in a system call). */
   abandon?: () => void;
 
-  constructor(readonly config: ConnectorConfig, readonly logger: Logger) {}
+  constructor(readonly config: ConnectorConfig, readonly logger: Logger, readonly group: WorkerGroup) {}
+
+  get id(): string {
+    return connectorId(this.config);
+  }
 
   setState(state: ConnectorState): void {
     this.state = state;
@@ -93,8 +99,10 @@ const TERMINATE_GRACE_MS = 5_000;
 export class Supervisor {
   readonly #config: RuntimeConfig;
   #abandoned = 0;
-  readonly #options: Required<Omit<SupervisorOptions, 'cacheDir'>> & { cacheDir?: string };
+  readonly #options: Required<Omit<SupervisorOptions, 'cacheDir' | 'connectorsPerWorker'>> & { cacheDir?: string };
+  readonly #connectorsPerWorker: number | undefined;
   readonly #handles = new Map<string, ConnectorHandle>();
+  readonly #groups: WorkerGroup[] = [];
   #watchdog?: NodeJS.Timeout;
   #stopping = false;
 
@@ -107,21 +115,36 @@ export class Supervisor {
       watchdogIntervalMs: 50,
       ...options,
     };
+    this.#connectorsPerWorker = options.connectorsPerWorker ?? connectorsPerWorkerFromEnv();
   }
 
   /** Starts every enabled connector. Returns once their workers are spawned. */
   start(): void {
     const { logger } = this.#options;
+    const enabled: ConnectorConfig[] = [];
     for (const connector of [...this.#config.sinks, ...this.#config.sources]) {
-      const id = `${connector.kind}s.${connector.key}`;
-      if (!connector.enabled) {
-        logger.info({ connector: id }, 'connector disabled, not started');
-        continue;
-      }
-      const handle = new ConnectorHandle(connector, logger.child({ connector: connector.key, kind: connector.kind }));
-      this.#handles.set(id, handle);
-      this.#spawn(handle);
+      if (connector.enabled) enabled.push(connector);
+      else logger.info({ connector: connectorId(connector) }, 'connector disabled, not started');
     }
+    const init: WorkerInit = {
+      iggy: this.#config.iggy,
+      statePath: this.#config.state.path,
+      logLevel: this.#options.logLevel,
+      prettyLogs: this.#options.prettyLogs,
+      ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
+    };
+    const plan = planWorkerGroups(enabled, this.#connectorsPerWorker);
+    plan.forEach((connectors, i) => {
+      const only = connectors.length === 1 ? connectors[0]! : undefined;
+      const group = new WorkerGroup(init, only ? `connector:${only.key}` : `connectors:${i}`, { threadPerRun: only !== undefined && needsOwnWorker(only) });
+      this.#groups.push(group);
+      for (const connector of connectors) {
+        const handle = new ConnectorHandle(connector, logger.child({ connector: connector.key, kind: connector.kind }), group);
+        this.#handles.set(handle.id, handle);
+      }
+    });
+    if (plan.length > 0) logger.debug({ workers: plan.length, connectors: enabled.length }, 'connector worker threads planned');
+    for (const handle of this.#handles.values()) this.#spawn(handle);
     this.#watchdog = setInterval(() => this.#checkTimeouts(), this.#options.watchdogIntervalMs);
     this.#watchdog.unref();
   }
@@ -172,6 +195,7 @@ export class Supervisor {
       }),
     );
     clearInterval(this.#watchdog);
+    await Promise.all(this.#groups.map((group) => group.close(TERMINATE_GRACE_MS)));
   }
 
   /** Workers that never exited after termination (blocked in a system call); the process cannot exit normally while one exists. */
@@ -179,20 +203,14 @@ export class Supervisor {
     return this.#abandoned;
   }
 
-  #terminate(handle: ConnectorHandle, worker: Worker): void {
-    if (handle.terminatedAt !== undefined) return;
-    handle.terminatedAt = Date.now();
-    void worker.terminate();
-  }
-
   async #drain(handle: ConnectorHandle): Promise<void> {
     const worker = handle.worker;
     if (!worker) return;
     handle.setState('stopping');
-    worker.postMessage({ type: 'stop' });
+    worker.stop(handle.id);
     const timer = setTimeout(() => {
       handle.logger.warn({ timeoutMs: this.#options.stopTimeoutMs }, 'connector did not stop in time, terminating its worker');
-      this.#terminate(handle, worker);
+      this.#terminate(handle);
     }, this.#options.stopTimeoutMs);
     await handle.exited;
     clearTimeout(timer);
@@ -200,69 +218,84 @@ export class Supervisor {
 
   #spawn(handle: ConnectorHandle): void {
     const control = newControlBlock();
-    const init: WorkerInit = {
-      connector: handle.config,
-      iggy: this.#config.iggy,
-      statePath: this.#config.state.path,
-      logLevel: this.#options.logLevel,
-      prettyLogs: this.#options.prettyLogs,
-      control,
-      ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
-    };
     handle.setState('starting');
     handle.endReason = undefined;
     handle.terminatedAt = undefined;
     handle.control = new BigInt64Array(control);
-    // The guest's linear memory is capped by the host (limits.memory_limit); this caps the worker's own JS heap,
-    // so a runaway in the pipeline or a host capability fails this connector alone (ERR_WORKER_OUT_OF_MEMORY).
-    const worker = new Worker(WORKER_URL, {
-      workerData: init,
-      name: `connector:${handle.config.key}`,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-    });
-    handle.worker = worker;
+    handle.worker = handle.group;
     let failure: { error: SerializedError; restart: boolean } | undefined;
-    worker.on('message', (event: WorkerEvent) => {
-      switch (event.type) {
-        case 'running':
-          handle.setState('running');
-          handle.logger.info('connector running');
-          break;
-        case 'stats':
-          handle.stats = addStats(handle.carried, event.stats);
-          break;
-        case 'failed':
-          failure = { error: event.error, restart: event.restart };
-          break;
-        case 'stopped':
-          handle.stats = addStats(handle.carried, event.stats);
-          break;
-        case 'log':
-          process.stdout.write(event.line);
-          break;
-      }
-    });
-    worker.on('error', (error) => {
-      failure = { error: serializeError(error), restart: isRestartable(error) };
-    });
+    let settled = false;
     handle.exited = new Promise((resolve) => {
-      handle.abandon = resolve;
-      worker.once('exit', (exitCode) => {
-        // An abandoned worker that exits at last changes nothing any more.
-        if (handle.worker !== worker) return;
+      handle.abandon = () => {
+        settled = true;
+        resolve();
+      };
+      const ended = (exitCode: number): void => {
+        // An abandoned run whose thread exits at last changes nothing any more.
+        if (settled) return;
+        settled = true;
         handle.carried = handle.stats;
         handle.worker = undefined;
         handle.control = undefined;
         this.#onExit(handle, exitCode, failure);
         resolve();
+      };
+      handle.group.start(handle.id, handle.config, control, {
+        onEvent: (event: WorkerEvent) => {
+          switch (event.type) {
+            case 'running':
+              handle.setState('running');
+              handle.logger.info('connector running');
+              break;
+            case 'stats':
+              handle.stats = addStats(handle.carried, event.stats);
+              break;
+            case 'failed':
+              failure = { error: event.error, restart: event.restart };
+              break;
+            case 'stopped':
+              handle.stats = addStats(handle.carried, event.stats);
+              break;
+            case 'ended':
+              ended(failure ? 1 : 0);
+              break;
+          }
+        },
+        onWorkerExit: (exitCode, error) => {
+          if (error) failure ??= { error, restart: isRestartable(error) };
+          ended(exitCode);
+        },
       });
     });
+  }
+
+  /** Terminates the worker thread `handle` runs in; its other connectors restart with reason `neighbour`. */
+  #terminate(handle: ConnectorHandle): void {
+    const group = handle.worker;
+    if (!group || handle.terminatedAt !== undefined) return;
+    const now = Date.now();
+    for (const id of group.live) {
+      const neighbour = this.#handles.get(id);
+      if (!neighbour) continue;
+      neighbour.terminatedAt ??= now;
+      if (neighbour !== handle && !neighbour.endReason) neighbour.endReason = 'neighbour';
+    }
+    handle.terminatedAt ??= now;
+    void group.terminate();
   }
 
   #onExit(handle: ConnectorHandle, exitCode: number, failure: { error: SerializedError; restart: boolean } | undefined): void {
     const reason = handle.endReason;
     if (reason === 'stop' || reason === 'manual') {
       handle.logger.info({ exitCode }, 'connector stopped');
+      return;
+    }
+    if (reason === 'neighbour' && !this.#stopping) {
+      // Not this connector's fault: no backoff, no failure counted, its offsets are where it committed them.
+      this.#count(handle, 'neighbour');
+      handle.setState('restarting');
+      handle.logger.warn({ reason }, "connector restarted: another connector's guest hung in the worker thread they share, which was terminated");
+      this.#spawn(handle);
       return;
     }
     const cause = restartReason(reason, failure);
@@ -314,9 +347,12 @@ export class Supervisor {
       if (elapsed <= handle.config.limits.callTimeoutMs) continue;
       const call = guestCallName(Number(Atomics.load(control, Control.callKind)));
       if (handle.endReason === 'stop' || handle.endReason === 'manual') {
-        // Stopping: the worker ends anyway; only the wait is cut short.
-        handle.logger.error({ call, elapsedMs: elapsed }, `guest call ${call}() ran for ${elapsed} ms while stopping, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; terminating the instance`);
-        this.#terminate(handle, handle.worker);
+        // Stopping: the run ends anyway; only the wait is cut short.
+        handle.logger.error(
+          { call, elapsedMs: elapsed },
+          `guest call ${call}() ran for ${elapsed} ms while stopping, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; terminating the instance`,
+        );
+        this.#terminate(handle);
         continue;
       }
       if (handle.endReason) continue;
@@ -326,8 +362,8 @@ export class Supervisor {
         code: 'GUEST_TIMEOUT',
         message: `guest call ${call}() ran for ${elapsed} ms, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; the instance was terminated`,
       };
-      handle.logger.error({ call, elapsedMs: elapsed }, `guest call ${call}() ran for ${elapsed} ms, over limits.call_timeout = ${handle.config.limits.callTimeoutMs} ms; terminating the instance`);
-      this.#terminate(handle, handle.worker);
+      handle.logger.error({ call, elapsedMs: elapsed }, handle.lastError.message);
+      this.#terminate(handle);
     }
   }
 
@@ -352,6 +388,7 @@ export class Supervisor {
 
 function restartReason(end: ConnectorHandle['endReason'], failure: { error: SerializedError } | undefined): RestartReason {
   if (end === 'timeout') return 'timeout';
+  if (end === 'neighbour') return 'neighbour';
   if (!failure) return 'crash';
   if (failure.error.code === 'GUEST_MEMORY_LIMIT') return 'memory';
   if (failure.error.code === 'GUEST_TRAP') return 'trap';

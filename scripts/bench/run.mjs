@@ -2,7 +2,7 @@
 // `npm run bench`: builds what is missing, runs the benchmark suites (guest boundary, real connectors,
 // sink and source end to end, latency, profiles) and writes bench/results.json,
 // bench/results.md and bench/throughput.svg. Not a test: nothing here asserts.
-// Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors,native
+// Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors,native,scale
 //          --target=real|dev --ab-root=<checkout> --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
 //          --report-only (re-render bench/results.md and the chart from bench/results.json)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 // Modules that load dist/ are imported only after the build below.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-const SUITES = ['boundary', 'sink', 'source', 'latency', 'profile', 'connectors', 'native'];
+const SUITES = ['boundary', 'sink', 'source', 'latency', 'profile', 'connectors', 'native', 'scale'];
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
@@ -69,6 +69,7 @@ async function writeOutputs(results, { quiet = false } = {}) {
   await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(outDir, 'results.md'), renderMarkdown(results));
   if (results.boundary) await writeFile(join(outDir, 'throughput.svg'), renderSvg(results.boundary));
+  if (results.scale) await writeFile(join(outDir, 'scale.svg'), (await import('./suites/scale.mjs')).renderScaleSvg(results.scale));
   if (quiet) return;
   log(`wrote bench/results.json, bench/results.md${results.boundary ? ', bench/throughput.svg' : ''}`);
   for (const t of results.targets) log(`${t.ok ? 'met    ' : 'NOT met'} ${t.what}: ${t.measured} (target ${t.target})${t.context ? `; ${t.context}` : ''}`);
@@ -174,6 +175,7 @@ const suites = {
   source: async () => (await import('./suites/source.mjs')).runSourceSuite({ runs: options.runs, count: options.count, scratch, log }),
   connectors: async () => (await import('./suites/connectors.mjs')).runConnectorsSuite({ runs: options.runs, count: options.count, scratch, log }),
   native: async () => (await import('./suites/native.mjs')).runNativeSuite({ runs: options.runs, count: options.count, scratch, log }),
+  scale: async () => (await import('./suites/scale.mjs')).runScaleSuite({ runs: Math.min(options.runs, 2), count: Math.round(options.count / 4), scratch, log }),
   latency: async () => (await import('./suites/latency.mjs')).runLatencySuite({ runs: options.runs, rate: 10_000, seconds: options.latencySeconds, warmupSeconds: 2, scratch, log }),
   profile: async () => {
     const profiles = await (await import('./suites/profile.mjs')).runProfileSuite({ count: options.profileCount, scratch, log });
@@ -181,7 +183,7 @@ const suites = {
     return profiles;
   },
 };
-const KEYS = { boundary: 'boundary', sink: 'sink', source: 'source', latency: 'latency', profile: 'profiles', connectors: 'connectors', native: 'native' };
+const KEYS = { boundary: 'boundary', sink: 'sink', source: 'source', latency: 'latency', profile: 'profiles', connectors: 'connectors', native: 'native', scale: 'scale' };
 const failed = [];
 try {
   for (const name of SUITES.filter((s) => options.only.includes(s))) {

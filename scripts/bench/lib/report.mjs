@@ -1,5 +1,6 @@
 // Turns one benchmark run's results into bench/results.md (tables, targets, profile
 // rankings) and bench/throughput.svg (boundary throughput by batch size, log-log).
+import { renderScaleMarkdown, scaleTargets } from '../suites/scale.mjs';
 
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const fixed = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -58,6 +59,7 @@ export function checkTargets(results) {
       push(`latency p99, ${row.name}, ${int(results.latency.rate)} msgs/s`, '< 10 ms', ms(row.p99.median), row.p99.median < 10_000, `p50 ${ms(row.p50.median)}`);
     }
   }
+  if (results.scale) out.push(...scaleTargets(results.scale));
   return out;
 }
 
@@ -117,6 +119,7 @@ export function renderMarkdown(results) {
       .map(([title, rows]) => `### Into ${title}\n\n${table(['writer', 'msgs/s', '× baseline', 'peak RSS', 'RSS at first batch'], rows.map((r) => [r.label, spread(r.rate), fixed(r.vsBaseline), mib(r.peakRssBytes.median), mib(r.firstBatchRssBytes?.median)]))}`);
     parts.push(`## Real connectors end to end (${int(results.connectors[0].messages)} messages preloaded, batch 1,000, 1 partition)\n\nThe runtime is timed from its first committed offset to the last; a baseline from its first finished batch to the last. Every run checks that all messages arrived (rows counted, bulk lines counted).\n\n${sections.join('\n\n')}`);
   }
+  if (results.scale) parts.push(renderScaleMarkdown(results.scale));
   if (results.latency) {
     const l = results.latency;
     const rows = l.rows.map((r) => [r.label, ms(r.p50.median), ms(r.p90.median), ms(r.p99.median), ms(r.p999.median), ms(r.max.median), int(r.samples), int(r.producedRate.median)]);
