@@ -6,7 +6,7 @@
 // matches the stamp beside its .wasm.
 import { cp, mkdir, readdir, rm, stat, copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   crateSource, ensureCargoTool, hashInputs, isFresh, listFiles, log, probe, root, run, sizeText, snakeName, toolEnv, witDir, markBuilt,
@@ -41,7 +41,7 @@ async function guests() {
 }
 
 /** Installs or locates every tool; returns their paths and what identifies their versions. */
-async function toolchain() {
+export async function toolchain() {
   if ((await probe('go', ['version'])) === undefined) throw new Error('go not found: install Go 1.21 or newer (it downloads the toolchain it needs)');
   const witBindgen = await ensureCargoTool(WIT_BINDGEN);
   const wasmTools = await ensureCargoTool(WASM_TOOLS);
@@ -51,24 +51,34 @@ async function toolchain() {
   return { witBindgen, wasmTools, bindingsPkg, adapter };
 }
 
-async function buildOne(guest, tools, hash) {
-  const work = join(buildRoot, guest.name);
-  const output = join(guest.dir, `${snakeName(guest.name)}.wasm`);
+/**
+ * The build steps for one connector: the `.go` files of `sourceDir` (package main), the SDK's
+ * glue for `glue` ('sink' or 'source') and the bindings of `world` meet in `workDir`, which is
+ * emptied first; the component goes to `output`. Also the build entry of scaffolded Go
+ * projects (`iggy-connectors new`), which pass their own vendored `sdk` and `wit`.
+ */
+export async function buildComponent({ sourceDir, world, glue, tools, workDir, output, sdk = sdkDir, wit = witDir }) {
   const env = toolEnv({ GOTOOLCHAIN: GO_TOOLCHAIN, GOOS: 'wasip1', GOARCH: 'wasm', GOFLAGS: '-mod=mod' });
-  await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  await mkdir(dirname(output), { recursive: true });
   // Generated bindings are build outputs: made here, never committed.
-  await run(tools.witBindgen, ['go', '--world', guest.world, '--out-dir', work, witDir]);
-  for (const file of await readdir(guest.dir)) {
-    if (file.endsWith('.go') && !file.endsWith('_test.go')) await copyFile(join(guest.dir, file), join(work, file));
+  await run(tools.witBindgen, ['go', '--world', world, '--out-dir', workDir, wit]);
+  for (const file of await readdir(sourceDir)) {
+    if (file.endsWith('.go') && !file.endsWith('_test.go')) await copyFile(join(sourceDir, file), join(workDir, file));
   }
-  await cp(join(sdkDir, '_glue', guest.glue), work, { recursive: true });
-  await run('go', ['mod', 'edit', `-replace=go.bytecodealliance.org/pkg=${tools.bindingsPkg}`, '-require=iggyconnector/sdk@v0.0.0', `-replace=iggyconnector/sdk=${sdkDir}`], { cwd: work, env });
-  await run('go', ['mod', 'tidy'], { cwd: work, env });
+  await cp(join(sdk, '_glue', glue), workDir, { recursive: true });
+  await run('go', ['mod', 'edit', `-replace=go.bytecodealliance.org/pkg=${tools.bindingsPkg}`, '-require=iggyconnector/sdk@v0.0.0', `-replace=iggyconnector/sdk=${sdk}`], { cwd: workDir, env });
+  await run('go', ['mod', 'tidy'], { cwd: workDir, env });
   // -checklinkname=0: the bindings' runtime links to runtime.sbrk.
-  await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: work, env });
-  await run(tools.wasmTools, ['component', 'embed', witDir, '--world', guest.world, 'core.wasm', '-o', 'embedded.wasm'], { cwd: work });
-  await run(tools.wasmTools, ['component', 'new', 'embedded.wasm', '--adapt', `wasi_snapshot_preview1=${tools.adapter}`, '-o', output], { cwd: work });
+  await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: workDir, env });
+  await run(tools.wasmTools, ['component', 'embed', wit, '--world', world, 'core.wasm', '-o', 'embedded.wasm'], { cwd: workDir });
+  await run(tools.wasmTools, ['component', 'new', 'embedded.wasm', '--adapt', `wasi_snapshot_preview1=${tools.adapter}`, '-o', output], { cwd: workDir });
+}
+
+async function buildOne(guest, tools, hash) {
+  const output = join(guest.dir, `${snakeName(guest.name)}.wasm`);
+  await buildComponent({ sourceDir: guest.dir, world: guest.world, glue: guest.glue, tools, workDir: join(buildRoot, guest.name), output });
   await markBuilt(output, hash);
   log(`built ${relative(root, output)} (${sizeText((await stat(output)).size)})`);
 }
