@@ -174,7 +174,8 @@ const KIND_TEXT: Record<Kind, { config: object; configExample: (snake: string) =
   },
   source: {
     config: { count: 10 },
-    configExample: (snake) => `[[sources.${snake}.streams]]\nstream = "my_stream"\ntopic = "my_topic"\nschema = "json"\n\n[sources.${snake}.config]\ncount = 10`,
+    configExample: (snake) =>
+      `[[sources.${snake}.streams]]\nstream = "my_stream"\ntopic = "my_topic"\nschema = "json"\n\n[sources.${snake}.config]\ncount = 10`,
     cases: 'polls checked for their shape and their count, a restart from the last state',
   },
 };
@@ -283,7 +284,9 @@ Then: cd <dir> && npm install && npm run build && npm test`,
       true,
     );
     if (positionals.length !== 2) {
-      throw new CliUsageError('new: give the kind and the name, e.g. `iggy-connectors new sink --lang rust my-sink`\nRun `iggy-connectors new --help` for usage.');
+      throw new CliUsageError(
+        'new: give the kind and the name, e.g. `iggy-connectors new sink --lang rust my-sink`\nRun `iggy-connectors new --help` for usage.',
+      );
     }
     if (values.lang === undefined) throw new CliUsageError('new: --lang rust|go|js is required');
     const [kind, name] = positionals;
