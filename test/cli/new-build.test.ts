@@ -31,7 +31,11 @@ async function scaffoldBuildAndCheck(kind: 'sink' | 'source', lang: 'rust' | 'go
 
     // Compiled Rust dependencies are kept outside the temp dir, so the next run reuses them.
     const env = { ...process.env, CARGO_TARGET_DIR: join(CACHE, 'cargo', 'scaffolded'), npm_config_update_notifier: 'false' };
-    const install = await runCommand(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, env, timeoutMs: STEP_MS });
+    const install = await runCommand(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--install-links=false'], {
+      cwd: project,
+      env,
+      timeoutMs: STEP_MS,
+    });
     assert.equal(install.code, 0, shown(install));
     const build = await runCommand(npm, ['run', 'build'], { cwd: project, env, timeoutMs: STEP_MS });
     assert.equal(build.code, 0, shown(build));
