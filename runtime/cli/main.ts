@@ -6,9 +6,10 @@ import { validateCommand } from './commands/validate.js';
 import { devBrokerCommand } from './commands/dev-broker.js';
 import { statusCommand } from './commands/status.js';
 import { testCommand } from './commands/test.js';
+import { newCommand } from './commands/new.js';
 import { VERSION } from './version.js';
 
-const commands: Command[] = [runCommand, validateCommand, devBrokerCommand, statusCommand, testCommand];
+const commands: Command[] = [runCommand, validateCommand, devBrokerCommand, statusCommand, testCommand, newCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -10,7 +10,8 @@
 // machine, so it is installed only when wit/ changed and the bindings must be made again.
 import { cp, mkdir, readdir, readFile, rm, stat, copyFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   crateSource, ensureCargoTool, hashInputs, isFresh, listFiles, log, probe, root, run, sizeText, snakeName, toolEnv, witDir, markBuilt,
@@ -47,7 +48,7 @@ async function guests() {
 }
 
 /** Installs or locates every tool; returns their paths and what identifies their versions. */
-async function toolchain() {
+export async function toolchain() {
   if ((await probe('go', ['version'])) === undefined) throw new Error('go not found: install Go 1.21 or newer (it downloads the toolchain it needs)');
   const bindingsPkg = join(await crateSource('wit-bindgen-go', WIT_BINDGEN.version), 'src', 'pkg');
   const adapter = join(await crateSource(ADAPTER.crate, ADAPTER.version), 'artefacts', 'wasi_snapshot_preview1.reactor.wasm');
@@ -55,46 +56,62 @@ async function toolchain() {
   return { bindingsPkg, adapter };
 }
 
-/** What the bindings of every world are made from: the WIT files and the generator's version. */
-async function witHash() {
-  return hashInputs(await listFiles(witDir, (f) => f.endsWith('.wit')), [`wit-bindgen ${WIT_BINDGEN.version}`]);
+/**
+ * What the bindings of every world are made from: the WIT files (by their paths inside `wit`, so a
+ * project with a copy of the same WIT elsewhere gets the same hash) and the generator's version.
+ */
+async function witHash(wit) {
+  const hash = createHash('sha256').update(`wit-bindgen ${WIT_BINDGEN.version}\0`);
+  for (const file of await listFiles(wit, (f) => f.endsWith('.wit'))) hash.update(relative(wit, file)).update('\0').update(await readFile(file)).update('\0');
+  return hash.digest('hex');
 }
 
 /**
- * The bindings of `world`, kept in the SDK; made again with wit-bindgen (installed on first use)
- * when the WIT changed since they were made.
+ * The bindings of `world`, kept in the SDK (`<sdk>/_bindings/<world>/`); made again with
+ * wit-bindgen (installed on first use) when the WIT changed since they were made.
  */
-async function bindingsFor(world, expected) {
-  const dir = join(bindingsRoot, world);
+async function bindingsFor(world, sdk, wit) {
+  const expected = await witHash(wit);
+  const dir = join(sdk, '_bindings', world);
   const stampFile = join(dir, 'WIT_HASH');
   const stamp = existsSync(stampFile) ? (await readFile(stampFile, 'utf8')).trim() : undefined;
   if (stamp === expected) return dir;
   const witBindgen = await ensureCargoTool(WIT_BINDGEN);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  await run(witBindgen, ['go', '--world', world, '--out-dir', dir, witDir]);
+  await run(witBindgen, ['go', '--world', world, '--out-dir', dir, wit]);
   await writeFile(stampFile, `${expected}\n`);
-  log(`made the Go bindings of ${world} again in ${relative(root, dir)} (wit/ changed): commit them`);
+  log(`made the Go bindings of ${world} again in ${relative(root, dir)} (the WIT changed): commit them`);
   return dir;
 }
 
-async function buildOne(guest, tools, hash) {
-  const work = join(buildRoot, guest.name);
-  const output = join(guest.dir, `${snakeName(guest.name)}.wasm`);
+/**
+ * The build steps for one connector: the `.go` files of `sourceDir` (package main), the SDK's
+ * glue for `glue` ('sink' or 'source') and the bindings of `world` meet in `workDir`, which is
+ * emptied first; the component goes to `output`. Also the build entry of scaffolded Go
+ * projects (`iggy-connectors new`), which pass their own vendored `sdk` and `wit`.
+ */
+export async function buildComponent({ sourceDir, world, glue, tools, workDir, output, sdk = sdkDir, wit = witDir }) {
   const env = toolEnv({ GOTOOLCHAIN: GO_TOOLCHAIN, GOOS: 'wasip1', GOARCH: 'wasm', GOFLAGS: '-mod=mod' });
-  await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
-  await cp(await bindingsFor(guest.world, tools.witHash), work, { recursive: true, filter: (src) => !src.endsWith('WIT_HASH') });
-  for (const file of await readdir(guest.dir)) {
-    if (file.endsWith('.go') && !file.endsWith('_test.go')) await copyFile(join(guest.dir, file), join(work, file));
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  await mkdir(dirname(output), { recursive: true });
+  await cp(await bindingsFor(world, sdk, wit), workDir, { recursive: true, filter: (src) => !src.endsWith('WIT_HASH') });
+  for (const file of await readdir(sourceDir)) {
+    if (file.endsWith('.go') && !file.endsWith('_test.go')) await copyFile(join(sourceDir, file), join(workDir, file));
   }
-  await cp(join(sdkDir, '_glue', guest.glue), work, { recursive: true });
-  await run('go', ['mod', 'edit', `-replace=go.bytecodealliance.org/pkg=${tools.bindingsPkg}`, '-require=iggyconnector/sdk@v0.0.0', `-replace=iggyconnector/sdk=${sdkDir}`], { cwd: work, env });
-  await run('go', ['mod', 'tidy'], { cwd: work, env });
+  await cp(join(sdk, '_glue', glue), workDir, { recursive: true });
+  await run('go', ['mod', 'edit', `-replace=go.bytecodealliance.org/pkg=${tools.bindingsPkg}`, '-require=iggyconnector/sdk@v0.0.0', `-replace=iggyconnector/sdk=${sdk}`], { cwd: workDir, env });
+  await run('go', ['mod', 'tidy'], { cwd: workDir, env });
   // -checklinkname=0: the bindings' runtime links to runtime.sbrk.
-  await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: work, env });
-  await embedWit({ coreModule: join(work, 'core.wasm'), witDir, world: guest.world, output: join(work, 'embedded.wasm') });
-  await newComponent({ embedded: join(work, 'embedded.wasm'), adapter: tools.adapter, output });
+  await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: workDir, env });
+  await embedWit({ coreModule: join(workDir, 'core.wasm'), witDir: wit, world, output: join(workDir, 'embedded.wasm') });
+  await newComponent({ embedded: join(workDir, 'embedded.wasm'), adapter: tools.adapter, output });
+}
+
+async function buildOne(guest, tools, hash) {
+  const output = join(guest.dir, `${snakeName(guest.name)}.wasm`);
+  await buildComponent({ sourceDir: guest.dir, world: guest.world, glue: guest.glue, tools, workDir: join(buildRoot, guest.name), output });
   await markBuilt(output, hash);
   log(`built ${relative(root, output)} (${sizeText((await stat(output)).size)})`);
 }
@@ -113,7 +130,7 @@ export async function build({ force = false } = {}) {
     log('go guests up to date');
     return;
   }
-  const tools = { ...(await toolchain()), witHash: await witHash() };
+  const tools = await toolchain();
   for (const { guest, hash } of stale) {
     const started = Date.now();
     await buildOne(guest, tools, hash);
