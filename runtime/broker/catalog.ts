@@ -104,6 +104,7 @@ export class Catalog {
   }
 
   private load(file: string): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the restore code below reads as the static loader's (which names it `catalog`)
     const catalog = this;
     let saved: SavedCatalog;
     try {

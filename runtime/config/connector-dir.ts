@@ -3,7 +3,7 @@
 // key, of which the active one (`.active_versions.toml`, else the highest) is loaded.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Problems, describe, joinPath } from './problems.js';
+import { type Problems, describe, joinPath } from './problems.js';
 import type { Table } from './read-values.js';
 import { isTable } from './shape.js';
 import { parseToml } from './toml-file.js';

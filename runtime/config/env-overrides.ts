@@ -1,7 +1,7 @@
 // Iggy's environment override scheme: IGGY_CONNECTORS_<SECTION>_<KEY>...,
 // IGGY_CONNECTORS_SINK_<KEY>_..., IGGY_CONNECTORS_SOURCE_<KEY>_..., written into the
 // raw TOML document before validation, each value typed by the key it replaces.
-import { Problems, joinPath } from './problems.js';
+import { type Problems, joinPath } from './problems.js';
 import { canonicalKey, isTable, rootShape, type Shape } from './shape.js';
 import { closest } from './suggest.js';
 

@@ -18,7 +18,7 @@ import {
   type TransformSpec,
   type TransformValidator,
 } from './model.js';
-import { Problems, describe, joinPath } from './problems.js';
+import { type Problems, describe, joinPath } from './problems.js';
 import { ValueReader, toPlain, type Table } from './read-values.js';
 import { isTable } from './shape.js';
 

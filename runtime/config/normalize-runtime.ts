@@ -3,13 +3,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULTS, type IggyConnection, type RuntimeConfig } from './model.js';
-import { Problems, describe, joinPath } from './problems.js';
+import { type Problems, describe, joinPath } from './problems.js';
 import { ValueReader, type Table } from './read-values.js';
 import { isTable } from './shape.js';
 
 /** `host:port` or `[ipv6]:port`; undefined when malformed. */
 export function parseAddress(address: string): { host: string; port: number } | undefined {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(address) ?? /^([^:\s\[\]]+):(\d{1,5})$/.exec(address);
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(address) ?? /^([^:\s[\]]+):(\d{1,5})$/.exec(address);
   if (!m) return undefined;
   const port = Number(m[2]);
   return port <= 65535 ? { host: m[1], port } : undefined;

@@ -1,6 +1,6 @@
 // Typed reads of single TOML values: each returns the value or, after recording a
 // problem that quotes what was found, undefined (or the default when the key is absent).
-import { Problems, describe, joinPath } from './problems.js';
+import { type Problems, describe, joinPath } from './problems.js';
 import { isTable } from './shape.js';
 import { parseDuration, parseSize } from './units.js';
 

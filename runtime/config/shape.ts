@@ -1,6 +1,6 @@
 // Every key the configuration accepts, with its kind: the one list that unknown-key
 // checks and environment overrides (which type a value by the key it replaces) share.
-import { Problems, describe, joinPath } from './problems.js';
+import { type Problems, describe, joinPath } from './problems.js';
 import { closest } from './suggest.js';
 
 export type LeafKind = 'string' | 'bool' | 'int' | 'duration' | 'size' | 'strings' | 'partitioning';

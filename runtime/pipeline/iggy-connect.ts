@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
 import { IggyClient, IggyClosedError, IggyError, NO_ASSIGNED_PARTITION, Polling, type Credentials, type SendPartitioning as ClientPartitioning } from '../iggy/index.js';
-import { emptyBatch } from '../batch/flat-batch.js';
+import { emptyBatch, type FlatBatch } from '../batch/flat-batch.js';
 import type { ConsumerRef, PipelineIggy, SendPartitioning } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
 
@@ -108,7 +108,7 @@ class ClientPort implements PipelineIggy {
     await this.client.storeConsumerOffset(stream, topic, toConsumer(consumer), partitionId, offset);
   }
 
-  async send(stream: string, topic: string, partitioning: SendPartitioning, batch: import('../batch/flat-batch.js').FlatBatch): Promise<void> {
+  async send(stream: string, topic: string, partitioning: SendPartitioning, batch: FlatBatch): Promise<void> {
     await this.client.sendMessages(stream, topic, toClientPartitioning(partitioning), batch);
   }
 

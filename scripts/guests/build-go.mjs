@@ -22,7 +22,6 @@ const guestsDir = join(root, 'guest-examples', 'go');
 const sdkDir = join(guestsDir, 'sdk');
 const buildRoot = join(guestsDir, 'target');
 
-const bindingsRoot = join(sdkDir, '_bindings');
 
 // Exact versions: these are the ones checked to work together (docs/guests-go.md).
 // Only the generator the Go build uses (`wit-bindgen go`).

@@ -234,7 +234,7 @@ async function realTarget(): Promise<IggyTarget> {
         await probe.ping();
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`iggy-server did not answer on 127.0.0.1:${port} within 60 s after a restart (log: ${data}.log): ${(error as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`iggy-server did not answer on 127.0.0.1:${port} within 60 s after a restart (log: ${data}.log): ${(error as Error).message}`, { cause: error });
         await new Promise((r) => setTimeout(r, 250));
       } finally {
         await probe.close();

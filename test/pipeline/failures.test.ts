@@ -53,7 +53,7 @@ function accepted(runtime: RuntimeProcess): [number, number][] {
 
 forEachTarget(import.meta.url, (target) => {
   test('transient errors: the same batch is retried with backoff until the sink accepts it', async (t) => {
-    const { dir, client, sinkConfig, storedOffset } = await seed(t, target(), 10);
+    const { dir, sinkConfig, storedOffset } = await seed(t, target(), 10);
     const runtime = await startRuntime(
       dir,
       sinkConfig('flaky-sink', `[sinks.under_test.config]\nfail = "transient"\ntimes = 3\n[sinks.under_test.errors]\nretry_initial = "10ms"\nretry_max = "40ms"\n`),
@@ -88,7 +88,7 @@ forEachTarget(import.meta.url, (target) => {
   });
 
   test('retries exhausted with on_permanent = "stop": the connector stops, is not restarted, and the offset is not stored', async (t) => {
-    const { dir, client, sinkConfig, storedOffset } = await seed(t, target(), 10);
+    const { dir, sinkConfig, storedOffset } = await seed(t, target(), 10);
     const runtime = await startRuntime(
       dir,
       sinkConfig('flaky-sink', `[sinks.under_test.config]\nfail = "transient"\n[sinks.under_test.errors]\nmax_retries = 2\nretry_initial = "10ms"\non_permanent = "stop"\n`),
@@ -103,7 +103,7 @@ forEachTarget(import.meta.url, (target) => {
   });
 
   test('a guest stuck in consume is terminated at call_timeout and restarted; the batch it held is delivered again', async (t) => {
-    const { dir, client, sinkConfig, storedOffset } = await seed(t, target(), 10);
+    const { dir, sinkConfig, storedOffset } = await seed(t, target(), 10);
     const runtime = await startRuntime(
       dir,
       sinkConfig('hang-sink', `[sinks.under_test.config]\nhang_after = 1\n[sinks.under_test.limits]\ncall_timeout = "500ms"\n[sinks.under_test.restart]\ninitial_delay = "50ms"\n`),
@@ -121,7 +121,7 @@ forEachTarget(import.meta.url, (target) => {
 
   test('a guest that grows past memory_limit traps and is restarted; the batch it failed on is delivered again', async (t) => {
     // Each consume keeps 32 MiB: under a 48 MiB cap an instance accepts one batch, then traps on the next.
-    const { dir, client, sinkConfig, storedOffset } = await seed(t, target(), 10);
+    const { dir, sinkConfig, storedOffset } = await seed(t, target(), 10);
     const runtime = await startRuntime(
       dir,
       sinkConfig('memory-hog-sink', `[sinks.under_test.config]\nmib = 32\n[sinks.under_test.limits]\nmemory_limit = "48 MiB"\n[sinks.under_test.restart]\ninitial_delay = "50ms"\n`),

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { GrantError } from '../errors.js';
 import { fail } from './fail.js';
-import { InputStream, IoError, OutputStream } from './io.js';
+import { InputStream, type IoError, OutputStream } from './io.js';
 
 export interface PreopenGrant {
   hostPath: string;

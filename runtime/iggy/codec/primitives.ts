@@ -1,6 +1,6 @@
 // Identifiers, consumers, partitioning and polling strategies: the small tagged values
 // that address streams, topics, partitions and read positions (primitives/*.rs).
-import { WireReader, WireWriter } from './cursor.js';
+import { type WireReader, type WireWriter } from './cursor.js';
 import { WireError } from './wire-error.js';
 import { Status } from './status.js';
 

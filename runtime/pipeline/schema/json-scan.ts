@@ -156,6 +156,8 @@ export class JsonScanner {
     let n = 0;
     let i = start;
     let state = S_VALUE;
+    // Initialised so V8 sees a small integer from the start (this loop is the JSON sink's hot path).
+    // eslint-disable-next-line no-useless-assignment
     let c = 0;
     while (i < end && ((c = buf[i]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) i++;
     this.rootStart = i;

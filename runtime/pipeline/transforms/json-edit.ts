@@ -251,7 +251,7 @@ export class ObjectEdit {
     if (!this.isObject) return false;
     const m = this.findLast(path[0]);
     if (m < 0) return false;
-    let buf = this.valueBuf(m);
+    const buf = this.valueBuf(m);
     let s = this.valueStart(m);
     let e = this.valueEnd(m);
     const spare = this.spare;

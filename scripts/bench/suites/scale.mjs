@@ -232,7 +232,7 @@ async function measureOne(server, scratch, variant, n, perTopic, tag) {
   try {
     return await watch({ port: server.port, stream, n, perTopic, pid: proc.pid, startedAt, died: proc.exited, timeoutMs: 300_000 });
   } catch (error) {
-    throw new Error(`scale ${variant.name} N=${n}: ${error.message}; ${proc.tail().slice(-1500)}`);
+    throw new Error(`scale ${variant.name} N=${n}: ${error.message}; ${proc.tail().slice(-1500)}`, { cause: error });
   } finally {
     await proc.stop();
   }
