@@ -27,7 +27,8 @@ export interface ConnectorEntry {
 
 export function connectorEntries(config: RuntimeConfig, statuses: readonly ConnectorStatus[], kind?: 'sink' | 'source'): ConnectorEntry[] {
   const byId = new Map(statuses.map((s) => [`${s.kind}s.${s.key}`, s]));
-  const list = (configs: readonly ConnectorConfig[]): ConnectorEntry[] => configs.map((c, i) => ({ id: i + 1, config: c, status: byId.get(`${c.kind}s.${c.key}`) }));
+  const list = (configs: readonly ConnectorConfig[]): ConnectorEntry[] =>
+    configs.map((c, i) => ({ id: i + 1, config: c, status: byId.get(`${c.kind}s.${c.key}`) }));
   return [...(kind === 'source' ? [] : list(config.sinks)), ...(kind === 'sink' ? [] : list(config.sources))];
 }
 
@@ -43,7 +44,13 @@ function lastError(entry: ConnectorEntry): { message: string; code?: string; nam
   if (!s) return undefined;
   if (s.lastError) {
     const e = s.lastError;
-    return { message: e.message, ...(e.code ? { code: e.code } : {}), name: e.name, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.action ? { action: e.action } : {}) };
+    return {
+      message: e.message,
+      ...(e.code ? { code: e.code } : {}),
+      name: e.name,
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      ...(e.action ? { action: e.action } : {}),
+    };
   }
   return s.stats.lastError !== undefined ? { message: s.stats.lastError } : undefined;
 }
@@ -98,5 +105,11 @@ export function streamsOf(config: ConnectorConfig) {
       ...(s.consumerGroup ? { consumer_group: s.consumerGroup } : {}),
     }));
   }
-  return (config as SourceConfig).streams.map((s) => ({ stream: s.stream, topic: s.topic, schema: s.schema, batch_length: s.batchSize, linger_time_ms: s.lingerMs }));
+  return (config as SourceConfig).streams.map((s) => ({
+    stream: s.stream,
+    topic: s.topic,
+    schema: s.schema,
+    batch_length: s.batchSize,
+    linger_time_ms: s.lingerMs,
+  }));
 }

@@ -29,7 +29,11 @@ export class ApiError extends RuntimeError {
   }
 
   static connectorDisabled(kind: 'sink' | 'source', key: string): ApiError {
-    return new ApiError(409, 'CONNECTOR_DISABLED', `${kind} "${key}" is disabled in the config (enabled = false), so it cannot be restarted; enable it and restart the runtime`);
+    return new ApiError(
+      409,
+      'CONNECTOR_DISABLED',
+      `${kind} "${key}" is disabled in the config (enabled = false), so it cannot be restarted; enable it and restart the runtime`,
+    );
   }
 
   static shuttingDown(): ApiError {

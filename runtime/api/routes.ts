@@ -40,7 +40,9 @@ export function buildRoutes(ctx: RouteContext): Router {
       status: 200,
       text: ctx.uiPage.toString('utf8'),
       contentType: 'text/html; charset=utf-8',
-      headers: { 'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:" },
+      headers: {
+        'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+      },
     }));
 
   for (const kind of ['sink', 'source'] as const) {
@@ -58,7 +60,9 @@ export function buildRoutes(ctx: RouteContext): Router {
       })
       .add('GET', `${plural}/{key}/configs`, ({ key }) => json([{ ...redactedConnector(config, kind, entry(key!)), active: true }]))
       .add('GET', `${plural}/{key}/configs/active`, ({ key }) => json({ ...redactedConnector(config, kind, entry(key!)), active: true }))
-      .add('GET', `${plural}/{key}/transforms`, ({ key }) => json(entry(key!).config.transforms.map((t) => ({ type: t.name, enabled: t.enabled, config: t.options }))))
+      .add('GET', `${plural}/{key}/transforms`, ({ key }) =>
+        json(entry(key!).config.transforms.map((t) => ({ type: t.name, enabled: t.enabled, config: t.options }))),
+      )
       .add('POST', `${plural}/{key}/restart`, async ({ key }) => {
         const e = entry(key!);
         if (!e.config.enabled) throw ApiError.connectorDisabled(kind, e.config.key);

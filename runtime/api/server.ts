@@ -47,7 +47,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     status: () => options.supervisor.status(),
     configured: () => ({ sinks: config.sinks.length, sources: config.sources.length }),
   });
-  const router = buildRoutes({ name: 'iggy-connectors', version: options.version, config, supervisor: options.supervisor, metrics, uiPage: await readUiPage() });
+  const router = buildRoutes({
+    name: 'iggy-connectors',
+    version: options.version,
+    config,
+    supervisor: options.supervisor,
+    metrics,
+    uiPage: await readUiPage(),
+  });
   const log = logger.child({ component: 'http-api' });
   const server = createServer((req, res) => {
     handle(req, res, router, config.http, log).catch((error: unknown) => {

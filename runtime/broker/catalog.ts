@@ -256,10 +256,14 @@ export class Catalog {
     this.save();
   }
 
-  createTopic(streamId: Identifier, args: { name: string; partitions: number; compression: number; messageExpiry: bigint; maxTopicSize: bigint; options: Buffer }): { stream: Stream; topic: Topic } {
+  createTopic(
+    streamId: Identifier,
+    args: { name: string; partitions: number; compression: number; messageExpiry: bigint; maxTopicSize: bigint; options: Buffer },
+  ): { stream: Stream; topic: Topic } {
     const stream = this.stream(streamId);
     for (const t of stream.topics.values()) {
-      if (t.name === args.name) throw new BrokerError(Status.TopicNameAlreadyExists, `Topic with name: ${args.name} for stream with ID: ${stream.id} already exists.`);
+      if (t.name === args.name)
+        throw new BrokerError(Status.TopicNameAlreadyExists, `Topic with name: ${args.name} for stream with ID: ${stream.id} already exists.`);
     }
     const id = stream.nextTopicId++;
     const partitions: PartitionLog[] = [];
@@ -312,7 +316,8 @@ export class Catalog {
 
   createGroup(topic: Topic, name: string): Group {
     for (const g of topic.groups.values()) {
-      if (g.name === name) throw new BrokerError(Status.ConsumerGroupNameAlreadyExists, `Consumer group with name: ${name} for topic with ID: ${topic.id} already exists.`);
+      if (g.name === name)
+        throw new BrokerError(Status.ConsumerGroupNameAlreadyExists, `Consumer group with name: ${name} for topic with ID: ${topic.id} already exists.`);
     }
     const group: Group = { id: topic.nextGroupId++, name, members: new Map(), generation: 0n };
     topic.groups.set(group.id, group);

@@ -1,6 +1,16 @@
 // Consumer groups: create/get/list/delete, join/leave (members are connections) and the
 // assignment sync the 0.11 SDK polls with. Every membership change rebalances the group.
-import { Status, decodeCreateConsumerGroup, decodeGroupRef, decodeGroupsOfTopic, encodeGroupAssignment, encodeGroupDetails, encodeGroups, resultOk, type ConsumerGroupDetails } from '../iggy/codec/index.js';
+import {
+  Status,
+  decodeCreateConsumerGroup,
+  decodeGroupRef,
+  decodeGroupsOfTopic,
+  encodeGroupAssignment,
+  encodeGroupDetails,
+  encodeGroups,
+  resultOk,
+  type ConsumerGroupDetails,
+} from '../iggy/codec/index.js';
 import { BrokerError } from './broker-error.js';
 import { type Group, type Topic, rebalance } from './catalog.js';
 import type { BrokerContext, Connection, Outcome } from './context.js';
@@ -34,7 +44,11 @@ export function getGroup(ctx: BrokerContext, body: Buffer): Outcome {
 export function listGroups(ctx: BrokerContext, body: Buffer): Outcome {
   const req = decodeGroupsOfTopic(body);
   const topic = ctx.catalog.topic(req.streamId, req.topicId);
-  return { body: encodeGroups([...topic.groups.values()].map((g) => ({ id: g.id, partitionsCount: topic.partitions.length, membersCount: g.members.size, name: g.name }))) };
+  return {
+    body: encodeGroups(
+      [...topic.groups.values()].map((g) => ({ id: g.id, partitionsCount: topic.partitions.length, membersCount: g.members.size, name: g.name })),
+    ),
+  };
 }
 
 export function deleteGroup(ctx: BrokerContext, body: Buffer): Outcome {
@@ -72,7 +86,10 @@ export function leaveGroup(ctx: BrokerContext, conn: Connection, body: Buffer): 
   const topic = ctx.catalog.topic(req.streamId, req.topicId);
   const group = ctx.catalog.group(topic, req.groupId);
   if (!group.members.has(conn.id)) {
-    throw new BrokerError(Status.ConsumerGroupMemberNotFound, `Consumer group member with client ID: ${conn.id} for group with ID: ${group.id} for topic with ID: ${topic.id} was not found.`);
+    throw new BrokerError(
+      Status.ConsumerGroupMemberNotFound,
+      `Consumer group member with client ID: ${conn.id} for group with ID: ${group.id} for topic with ID: ${topic.id} was not found.`,
+    );
   }
   removeMember(conn, topic, group);
   return { body: resultOk() };

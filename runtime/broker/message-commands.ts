@@ -2,9 +2,19 @@
 // headers) before it is stored; a poll answers with stored record bytes, not per-message objects.
 import { xxh32 } from '@node-rs/xxhash';
 import {
-  Status, type Consumer, type PollMessagesRequest,
-  decodeDeleteConsumerOffset, decodeGetConsumerOffset, decodePollMessages, decodeSendMessages, decodeStoreConsumerOffset,
-  encodeConsumerOffsetInfo, encodePollReplyHead, encodeSendReply, resultOk, verifyBatch,
+  Status,
+  type Consumer,
+  type PollMessagesRequest,
+  decodeDeleteConsumerOffset,
+  decodeGetConsumerOffset,
+  decodePollMessages,
+  decodeSendMessages,
+  decodeStoreConsumerOffset,
+  encodeConsumerOffsetInfo,
+  encodePollReplyHead,
+  encodeSendReply,
+  resultOk,
+  verifyBatch,
 } from '../iggy/codec/index.js';
 import { BrokerError } from './broker-error.js';
 import type { Topic } from './catalog.js';
@@ -54,11 +64,17 @@ function pollPartition(ctx: BrokerContext, conn: Connection, topic: Topic, req: 
   const group = ctx.catalog.group(topic, req.consumer.id);
   const assigned = group.members.get(conn.id);
   if (!assigned) {
-    throw new BrokerError(Status.ConsumerGroupMemberNotFound, `Consumer group member with client ID: ${conn.id} for group with ID: ${group.id} for topic with ID: ${topic.id} was not found.`);
+    throw new BrokerError(
+      Status.ConsumerGroupMemberNotFound,
+      `Consumer group member with client ID: ${conn.id} for group with ID: ${group.id} for topic with ID: ${topic.id} was not found.`,
+    );
   }
   if (req.partitionId !== undefined) {
     if (!assigned.includes(req.partitionId)) {
-      throw new BrokerError(Status.ConsumerGroupPartitionNotOwned, `Consumer group member with client ID: ${conn.id} does not own partition: ${req.partitionId}`);
+      throw new BrokerError(
+        Status.ConsumerGroupPartitionNotOwned,
+        `Consumer group member with client ID: ${conn.id} does not own partition: ${req.partitionId}`,
+      );
     }
     return req.partitionId;
   }

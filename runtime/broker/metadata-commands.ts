@@ -1,10 +1,31 @@
 // Streams, topics and the system reads (stats, me, cluster metadata) of the dev broker.
 import { hostname, type, release, cpus, totalmem, freemem } from 'node:os';
 import {
-  NodeRole, NodeStatus, Operation, Status, Transport,
-  decodeCreateStream, decodeCreateTopic, decodeStreamRef, decodeTopicRef, encodeClientInfo, encodeClusterMetadata,
-  encodeStats, encodeStreamDetails, encodeStreams, encodeTopicDetails, encodeTopics, packVersion, resolveTopicOptions, resultOk,
-  decodeGetClient, encodeClients, type ClientInfo, type StreamInfo, type TopicDetails, type TopicInfo,
+  NodeRole,
+  NodeStatus,
+  Operation,
+  Status,
+  Transport,
+  decodeCreateStream,
+  decodeCreateTopic,
+  decodeStreamRef,
+  decodeTopicRef,
+  encodeClientInfo,
+  encodeClusterMetadata,
+  encodeStats,
+  encodeStreamDetails,
+  encodeStreams,
+  encodeTopicDetails,
+  encodeTopics,
+  packVersion,
+  resolveTopicOptions,
+  resultOk,
+  decodeGetClient,
+  encodeClients,
+  type ClientInfo,
+  type StreamInfo,
+  type TopicDetails,
+  type TopicInfo,
 } from '../iggy/codec/index.js';
 import { BrokerError } from './broker-error.js';
 import type { Stream, Topic } from './catalog.js';
@@ -44,7 +65,14 @@ export function topicInfo(t: Topic): TopicInfo {
 export function topicDetails(t: Topic): TopicDetails {
   return {
     topic: topicInfo(t),
-    partitions: t.partitions.map((p) => ({ id: p.id, createdAt: t.createdAt, segmentsCount: 1, currentOffset: p.currentOffset, sizeBytes: BigInt(p.sizeBytes), messagesCount: BigInt(p.nextOffset) })),
+    partitions: t.partitions.map((p) => ({
+      id: p.id,
+      createdAt: t.createdAt,
+      segmentsCount: 1,
+      currentOffset: p.currentOffset,
+      sizeBytes: BigInt(p.sizeBytes),
+      messagesCount: BigInt(p.nextOffset),
+    })),
   };
 }
 

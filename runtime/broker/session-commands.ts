@@ -1,6 +1,19 @@
 // Login (Register), logout and the connection-level reads: the version gate, the root user,
 // and the Eviction frames a real 0.11 server sends on a refused login.
-import { EvictionReason, Operation, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, type RequestHeader, decodePasswordCredentials, decodeTokenCredentials, decodeVersionInfo, encodeEviction, encodeLoginReply, isProtocolCompatible, resultOk } from '../iggy/codec/index.js';
+import {
+  EvictionReason,
+  Operation,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_MIN,
+  type RequestHeader,
+  decodePasswordCredentials,
+  decodeTokenCredentials,
+  decodeVersionInfo,
+  encodeEviction,
+  encodeLoginReply,
+  isProtocolCompatible,
+  resultOk,
+} from '../iggy/codec/index.js';
 import type { BrokerContext, Connection, Outcome } from './context.js';
 import { leaveAllGroups } from './group-commands.js';
 
@@ -38,7 +51,10 @@ export function login(ctx: BrokerContext, conn: Connection, req: RequestHeader, 
     return eviction(req, EvictionReason.MalformedLogin);
   }
   if (!isProtocolCompatible(prefix.info.protocolVersion)) {
-    ctx.logger.warn({ client: conn.id, protocolVersion: prefix.info.protocolVersion, sdk: prefix.info.sdkName }, 'login refused: incompatible protocol version');
+    ctx.logger.warn(
+      { client: conn.id, protocolVersion: prefix.info.protocolVersion, sdk: prefix.info.sdkName },
+      'login refused: incompatible protocol version',
+    );
     return eviction(req, EvictionReason.IncompatibleProtocol, true);
   }
   const tail = body.subarray(prefix.length);

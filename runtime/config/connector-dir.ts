@@ -47,11 +47,17 @@ function readConnectorFile(file: string, problems: Problems): DirConnector | und
   const { type, key, ...rest } = doc;
   let ok = true;
   if (type !== 'sink' && type !== 'source') {
-    problems.add(`${shown}: type`, type === undefined ? 'required key `type` is missing: "sink" or "source"' : `expected "sink" or "source", got ${describe(type)}`);
+    problems.add(
+      `${shown}: type`,
+      type === undefined ? 'required key `type` is missing: "sink" or "source"' : `expected "sink" or "source", got ${describe(type)}`,
+    );
     ok = false;
   }
   if (typeof key !== 'string' || key === '') {
-    problems.add(`${shown}: key`, key === undefined ? 'required key `key` is missing: the connector\'s unique key' : `expected a non-empty string, got ${describe(key)}`);
+    problems.add(
+      `${shown}: key`,
+      key === undefined ? "required key `key` is missing: the connector's unique key" : `expected a non-empty string, got ${describe(key)}`,
+    );
     ok = false;
   }
   if (!ok) return undefined;
@@ -88,7 +94,11 @@ function chooseActive(found: DirConnector[], active: ActiveVersions, problems: P
     const byVersion = new Map<number, DirConnector>();
     for (const c of group) {
       const twin = byVersion.get(c.version);
-      if (twin) problems.add(path, `duplicate connector key \`${key}\` (version ${c.version}) in ${displayPath(twin.file)} and ${displayPath(c.file)}; keys must be unique`);
+      if (twin)
+        problems.add(
+          path,
+          `duplicate connector key \`${key}\` (version ${c.version}) in ${displayPath(twin.file)} and ${displayPath(c.file)}; keys must be unique`,
+        );
       else byVersion.set(c.version, c);
     }
     const wanted = active[section][key];

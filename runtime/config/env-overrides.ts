@@ -8,10 +8,7 @@ import { closest } from './suggest.js';
 export const ENV_PREFIX = 'IGGY_CONNECTORS_';
 
 type Seg = string | number;
-type Resolution =
-  | { kind: 'target'; segs: Seg[]; shape: Shape }
-  | { kind: 'ignored' }
-  | { kind: 'miss'; segs: Seg[]; rest: string; candidates: string[] };
+type Resolution = { kind: 'target'; segs: Seg[]; shape: Shape } | { kind: 'ignored' } | { kind: 'miss'; segs: Seg[]; rest: string; candidates: string[] };
 
 /** A key as it appears inside a variable name: upper case, anything but letters and digits as `_`. */
 export const envName = (key: string): string => key.toUpperCase().replace(/[^A-Z0-9]/g, '_');
@@ -29,7 +26,9 @@ export type OverrideScope = 'runtime' | 'connectors';
  * covers `SINK_`/`SOURCE_` variables, applied once every connector is known.
  */
 export function applyEnvOverrides(doc: Record<string, unknown>, env: NodeJS.ProcessEnv, scope: OverrideScope, problems: Problems): void {
-  const names = Object.keys(env).filter((n) => n.toUpperCase().startsWith(ENV_PREFIX)).sort();
+  const names = Object.keys(env)
+    .filter((n) => n.toUpperCase().startsWith(ENV_PREFIX))
+    .sort();
   for (const variable of names) {
     const raw = env[variable];
     // Iggy skips empty variables; doing the same keeps one environment valid for both runtimes.
@@ -139,12 +138,7 @@ function resolve(shape: Shape, node: unknown, tokens: string[], i: number): Reso
 }
 
 /** Tries candidate keys, longest first; the first that resolves to a target wins, else the deepest miss. */
-function tryKeys(
-  names: string[],
-  tokens: string[],
-  i: number,
-  descend: (name: string) => { key: string; r: Resolution },
-): Resolution | undefined {
+function tryKeys(names: string[], tokens: string[], i: number, descend: (name: string) => { key: string; r: Resolution }): Resolution | undefined {
   const sorted = [...names].sort((a, b) => envName(b).length - envName(a).length);
   let deepest: Resolution | undefined;
   for (const name of sorted) {

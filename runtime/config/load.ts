@@ -21,7 +21,9 @@ export async function loadConfig(file: string, options: Omit<ParseOptions, 'file
     text = await readFile(absolute, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ConfigError('CONFIG_NOT_FOUND', [{ path: file, message: `no such file: ${absolute}; pass an existing config file, e.g. config/demo.toml` }], { cause: error });
+      throw new ConfigError('CONFIG_NOT_FOUND', [{ path: file, message: `no such file: ${absolute}; pass an existing config file, e.g. config/demo.toml` }], {
+        cause: error,
+      });
     }
     throw error;
   }

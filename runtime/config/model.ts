@@ -111,10 +111,7 @@ export interface SinkConfig extends ConnectorBase {
   errors: ErrorPolicy;
 }
 
-export type Partitioning =
-  | { kind: 'balanced' }
-  | { kind: 'partition_id'; partitionId: number }
-  | { kind: 'messages_key'; field?: string };
+export type Partitioning = { kind: 'balanced' } | { kind: 'partition_id'; partitionId: number } | { kind: 'messages_key'; field?: string };
 
 export interface SourceStreamConfig {
   stream: string;
@@ -141,12 +138,7 @@ export type ConnectorConfig = SinkConfig | SourceConfig;
  * Checks one transform's table; supplied by the pipeline, which knows the transforms.
  * `path` is the transform's TOML path; returned problems should use paths under it.
  */
-export type TransformValidator = (
-  name: string,
-  table: Record<string, unknown>,
-  path: string,
-  schema: Schema,
-) => ConfigProblem[];
+export type TransformValidator = (name: string, table: Record<string, unknown>, path: string, schema: Schema) => ConfigProblem[];
 
 export interface ParseOptions {
   /** The file the text came from; names it in errors and anchors relative paths. */

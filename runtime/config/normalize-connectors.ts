@@ -225,7 +225,8 @@ function permissions(table: Table, path: string, enabled: boolean, r: ValueReade
       r.required(p, pAt, 'guest', 'the absolute path the guest sees it at');
       const host = r.nonEmptyString(p, pAt, 'host');
       const guest = r.nonEmptyString(p, pAt, 'guest');
-      if (guest !== undefined && !guest.startsWith('/')) ctx.problems.add(joinPath(pAt, 'guest'), `expected an absolute guest path starting with "/", got ${describe(guest)}`);
+      if (guest !== undefined && !guest.startsWith('/'))
+        ctx.problems.add(joinPath(pAt, 'guest'), `expected an absolute guest path starting with "/", got ${describe(guest)}`);
       if (host === undefined || guest === undefined) return;
       const hostPath = resolve(ctx.baseDir, host);
       if (enabled && !isDirectory(hostPath)) ctx.problems.add(joinPath(pAt, 'host'), `directory not found: ${hostPath}`);
@@ -234,12 +235,16 @@ function permissions(table: Table, path: string, enabled: boolean, r: ValueReade
   }
   const env = r.strings(t, at, 'env');
   env.forEach((name, i) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ctx.problems.add(joinPath(joinPath(at, 'env'), i), `expected an environment variable name, got ${describe(name)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      ctx.problems.add(joinPath(joinPath(at, 'env'), i), `expected an environment variable name, got ${describe(name)}`);
   });
   const allowedHosts = r.strings(t, at, 'allowed_hosts');
   allowedHosts.forEach((h, i) => {
     if (!ALLOWED_HOST.test(h)) {
-      ctx.problems.add(joinPath(joinPath(at, 'allowed_hosts'), i), `expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got ${describe(h)}`);
+      ctx.problems.add(
+        joinPath(joinPath(at, 'allowed_hosts'), i),
+        `expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got ${describe(h)}`,
+      );
     }
   });
   const stdio = r.oneOf(t, at, 'stdio', ['log', 'inherit', 'discard'] as const, DEFAULTS.stdio);
@@ -255,7 +260,10 @@ function limits(table: Table, path: string, r: ValueReader, problems: Problems):
   const t = r.table(table, path, 'limits') ?? {};
   let memoryLimitBytes = r.size(t.memory_limit, joinPath(at, 'memory_limit'), DEFAULTS.memoryLimitBytes);
   if (memoryLimitBytes < MIN_MEMORY || memoryLimitBytes > MAX_MEMORY) {
-    problems.add(joinPath(at, 'memory_limit'), `expected between 64 KiB (one WebAssembly page) and 2 GiB (guest addresses at or above 2 GiB are not supported), got ${describe(t.memory_limit)}`);
+    problems.add(
+      joinPath(at, 'memory_limit'),
+      `expected between 64 KiB (one WebAssembly page) and 2 GiB (guest addresses at or above 2 GiB are not supported), got ${describe(t.memory_limit)}`,
+    );
     memoryLimitBytes = DEFAULTS.memoryLimitBytes;
   }
   const callTimeoutMs = r.duration(t.call_timeout, joinPath(at, 'call_timeout'), DEFAULTS.callTimeoutMs, { positive: true });
@@ -267,7 +275,8 @@ function restart(table: Table, path: string, r: ValueReader, problems: Problems)
   const t = r.table(table, path, 'restart') ?? {};
   const initialDelayMs = r.duration(t.initial_delay, joinPath(at, 'initial_delay'), DEFAULTS.restartInitialDelayMs);
   const maxDelayMs = r.duration(t.max_delay, joinPath(at, 'max_delay'), DEFAULTS.restartMaxDelayMs);
-  if (maxDelayMs < initialDelayMs) problems.add(joinPath(at, 'max_delay'), `must not be shorter than initial_delay (${initialDelayMs} ms), got ${maxDelayMs} ms`);
+  if (maxDelayMs < initialDelayMs)
+    problems.add(joinPath(at, 'max_delay'), `must not be shorter than initial_delay (${initialDelayMs} ms), got ${maxDelayMs} ms`);
   const maxRestarts = r.integer(t.max_restarts, joinPath(at, 'max_restarts'), DEFAULTS.maxRestarts, 0);
   return { initialDelayMs, maxDelayMs, maxRestarts };
 }
@@ -278,7 +287,8 @@ function errorPolicy(table: Table, path: string, r: ValueReader, problems: Probl
   const onPermanent = r.oneOf(t, at, 'on_permanent', ['stop', 'dead_letter'] as const, 'stop');
   const retryInitialMs = r.duration(t.retry_initial, joinPath(at, 'retry_initial'), DEFAULTS.retryInitialMs, { positive: true });
   const retryMaxMs = r.duration(t.retry_max, joinPath(at, 'retry_max'), DEFAULTS.retryMaxMs, { positive: true });
-  if (retryMaxMs < retryInitialMs) problems.add(joinPath(at, 'retry_max'), `must not be shorter than retry_initial (${retryInitialMs} ms), got ${retryMaxMs} ms`);
+  if (retryMaxMs < retryInitialMs)
+    problems.add(joinPath(at, 'retry_max'), `must not be shorter than retry_initial (${retryInitialMs} ms), got ${retryMaxMs} ms`);
   const policy: ErrorPolicy = {
     onPermanent,
     maxRetries: r.integer(t.max_retries, joinPath(at, 'max_retries'), DEFAULTS.maxRetries, 0),
@@ -294,7 +304,10 @@ function errorPolicy(table: Table, path: string, r: ValueReader, problems: Probl
     const topic = r.nonEmptyString(dl, dlAt, 'topic');
     if (stream !== undefined && topic !== undefined) policy.deadLetter = { stream, topic };
   } else if (onPermanent === 'dead_letter' && t.dead_letter === undefined) {
-    problems.add(joinPath(at, 'dead_letter'), 'required key `dead_letter` is missing: on_permanent = "dead_letter" needs dead_letter = { stream = "...", topic = "..." }');
+    problems.add(
+      joinPath(at, 'dead_letter'),
+      'required key `dead_letter` is missing: on_permanent = "dead_letter" needs dead_letter = { stream = "...", topic = "..." }',
+    );
   }
   return policy;
 }

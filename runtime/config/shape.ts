@@ -113,8 +113,7 @@ export const rootShape: Shape = table({
   sources: { kind: 'map', of: sourceShape },
 });
 
-export const isTable = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+export const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 /** The canonical name of `key` in a table shape (itself, or what it is a synonym of). */
 export function canonicalKey(shape: Shape, key: string): string | undefined {

@@ -11,11 +11,7 @@ export function parseToml(text: string, file: string | undefined): Table {
       const where = `${file ?? '<config>'}:${error.line}:${error.column}`;
       // smol-toml's message repeats a code excerpt after the first line; the first line is the reason.
       const reason = error.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
-      throw new ConfigError(
-        'CONFIG_SYNTAX',
-        [{ path: where, message: `line ${error.line}, column ${error.column}: ${reason}` }],
-        { cause: error, file },
-      );
+      throw new ConfigError('CONFIG_SYNTAX', [{ path: where, message: `line ${error.line}, column ${error.column}: ${reason}` }], { cause: error, file });
     }
     throw error;
   }

@@ -5,10 +5,21 @@ import { buildBatch, type FlatBatch, type MessageInput } from '../batch/flat-bat
 
 /** Header value kinds of Iggy's user headers (wit/README.md, "User headers"). */
 export const HeaderKind = {
-  raw: 1, string: 2, bool: 3,
-  int8: 4, int16: 5, int32: 6, int64: 7, int128: 8,
-  uint8: 9, uint16: 10, uint32: 11, uint64: 12, uint128: 13,
-  float32: 14, float64: 15,
+  raw: 1,
+  string: 2,
+  bool: 3,
+  int8: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  int128: 8,
+  uint8: 9,
+  uint16: 10,
+  uint32: 11,
+  uint64: 12,
+  uint128: 13,
+  float32: 14,
+  float64: 15,
 } as const;
 
 export interface HeaderPair {
@@ -125,18 +136,41 @@ export function sinkProbes(): ProbeBatch[] {
     offset += BigInt(inputs.length);
   };
   add('consume-empty', false, []);
-  add('consume-one', false, numbered(1, offset, () => ({ payload: json({ conformance: 'one' }) })));
-  add('consume-10000', false, numbered(MANY_MESSAGES, offset, (i) => ({ payload: json({ n: i }) })));
+  add(
+    'consume-one',
+    false,
+    numbered(1, offset, () => ({ payload: json({ conformance: 'one' }) })),
+  );
+  add(
+    'consume-10000',
+    false,
+    numbered(MANY_MESSAGES, offset, (i) => ({ payload: json({ n: i }) })),
+  );
   const large = Buffer.alloc(LARGE_PAYLOAD_BYTES, 'a');
   large.write('{"large":"', 0);
   large.write('"}', LARGE_PAYLOAD_BYTES - 2);
-  add('consume-1mib', true, numbered(1, offset, () => ({ payload: large })));
+  add(
+    'consume-1mib',
+    true,
+    numbered(1, offset, () => ({ payload: large })),
+  );
   // Invalid UTF-8 on purpose: a lone continuation byte, an overlong form, a surrogate, 0xff.
   const raw = Buffer.from([0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xff, 0x00, 0x41]);
-  add('consume-non-utf8', true, numbered(2, offset, () => ({ payload: raw })));
-  add('consume-header-kinds', false, numbered(1, offset, () => ({ payload: json({ conformance: 'headers' }), headers: everyKindHeaders() })));
-  add('consume-unicode-keys', false,
-    numbered(1, offset, () => ({ payload: json({ conformance: 'unicode', text: 'żółw 🐢' }), headers: unicodeKeyHeaders() })));
+  add(
+    'consume-non-utf8',
+    true,
+    numbered(2, offset, () => ({ payload: raw })),
+  );
+  add(
+    'consume-header-kinds',
+    false,
+    numbered(1, offset, () => ({ payload: json({ conformance: 'headers' }), headers: everyKindHeaders() })),
+  );
+  add(
+    'consume-unicode-keys',
+    false,
+    numbered(1, offset, () => ({ payload: json({ conformance: 'unicode', text: 'żółw 🐢' }), headers: unicodeKeyHeaders() })),
+  );
   return probes;
 }
 

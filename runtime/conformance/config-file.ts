@@ -25,7 +25,9 @@ export async function readConnectorConfig(path: string | undefined): Promise<str
     throw new ConformanceConfigError(`config file ${path} is not valid ${ext.slice(1).toUpperCase()}: ${(cause as Error).message}`, { cause });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConformanceConfigError(`config file ${path} must hold an object (the connector's config table), not ${Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new ConformanceConfigError(
+      `config file ${path} must hold an object (the connector's config table), not ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   // Serialized the way the runtime serializes a connector's config table (JSON.stringify).
   return JSON.stringify(value);

@@ -3,15 +3,7 @@
 // shared control block so the kit can terminate this thread when a call hangs.
 import { parentPort, workerData } from 'node:worker_threads';
 import { toBuffer, type FlatBatch } from '../batch/flat-batch.js';
-import {
-  ConnectorCallError,
-  GuestBatchError,
-  GuestTrapError,
-  loadComponent,
-  type LoadedComponent,
-  type SinkGuest,
-  type SourceGuest,
-} from '../host/index.js';
+import { ConnectorCallError, GuestBatchError, GuestTrapError, loadComponent, type LoadedComponent, type SinkGuest, type SourceGuest } from '../host/index.js';
 import { RuntimeError } from '../errors.js';
 import { silentLogger } from '../log/logger.js';
 import { GuestWatch } from '../pipeline/guest-watch.js';

@@ -91,8 +91,7 @@ export class Harness {
     else if (request.op === 'open') {
       this.#instance = outcome.type === 'ok' ? 'open' : 'none';
       this.#openedWith = outcome.type === 'ok' ? request.config : undefined;
-    }
-    else if (request.op === 'close') this.#instance = 'none';
+    } else if (request.op === 'close') this.#instance = 'none';
     return outcome;
   }
 
@@ -118,7 +117,8 @@ export class Harness {
     if (this.#session?.alive) return this.#session;
     // The previous worker was terminated (a hang) or died: later cases get a new one.
     const outcome = await this.load();
-    if (outcome.type !== 'ok' || !this.#session) throw new ConformanceHarnessError(`reloading the component after a terminated guest failed: ${describe(outcome)}`);
+    if (outcome.type !== 'ok' || !this.#session)
+      throw new ConformanceHarnessError(`reloading the component after a terminated guest failed: ${describe(outcome)}`);
     return this.#session;
   }
 

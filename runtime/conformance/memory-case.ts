@@ -45,7 +45,9 @@ export function memoryCase(
       `grew ${mib(after - before)} over ${leak.calls} calls after ${leak.warmupCalls} warm-up calls, ${mib(late)} of it in the last ${half} ` +
       `(MiB after each tenth: ${samples.map((b) => (b / 1048576).toFixed(1)).join(' ')})`;
     if (late > leak.thresholdBytes) {
-      return fail(`${measured}; over the ${mib(leak.thresholdBytes)} allowed in the last ${half} calls: the guest keeps memory from every call, release what each call allocates`);
+      return fail(
+        `${measured}; over the ${mib(leak.thresholdBytes)} allowed in the last ${half} calls: the guest keeps memory from every call, release what each call allocates`,
+      );
     }
     return pass(measured);
   });

@@ -43,7 +43,8 @@ function checkSendable(value: PollValue, poll: number, polled: Polled): void {
 const TITLES = {
   'poll-shape': 'poll returns well-formed messages (index, ranges, header TLV, timestamps)',
   'poll-count': 'poll returns at most `count` messages when the config sets it',
-  'poll-sendable': 'every polled message is one Iggy accepts (non-empty payload of at most 64,000,000 bytes, headers of at most 100,000 bytes, no id used twice)',
+  'poll-sendable':
+    'every polled message is one Iggy accepts (non-empty payload of at most 64,000,000 bytes, headers of at most 100,000 bytes, no id used twice)',
   'state-roundtrip': 'open accepts the state blob poll returned',
   close: 'close after use succeeds',
 } as const;

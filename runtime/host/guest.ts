@@ -89,7 +89,8 @@ function trapMessage(err: unknown, stderr: string): string {
   // V8 reports a guest that recursed past the engine's stack as a RangeError; say what it is.
   if (err instanceof RangeError && /call stack size/i.test(err.message)) engine = `stack overflow: the guest recursed too deep (${engine})`;
   // A guest whose stack lives in linear memory (Rust, C, Go) overflows it into an out-of-bounds access.
-  else if (/memory access out of bounds|out of bounds memory access/i.test(engine)) engine = `${engine} (a stack overflow of a guest whose stack is in linear memory, as in Rust or C, shows as this too)`;
+  else if (/memory access out of bounds|out of bounds memory access/i.test(engine))
+    engine = `${engine} (a stack overflow of a guest whose stack is in linear memory, as in Rust or C, shows as this too)`;
   const said = stderr
     .split('\n')
     .map((l) => l.trim())
@@ -112,7 +113,10 @@ export class GuestCore {
   }
 
   call<T>(call: ConnectorCall, fn: () => T): T {
-    if (this.#trapped) throw new GuestTrapError(call, `instance trapped earlier in ${this.#trapped.call} and cannot be called again; instantiate a new one`, { cause: this.#trapped });
+    if (this.#trapped)
+      throw new GuestTrapError(call, `instance trapped earlier in ${this.#trapped.call} and cannot be called again; instantiate a new one`, {
+        cause: this.#trapped,
+      });
     if (this.#closed) throw new GuestTrapError(call, 'instance is closed; instantiate a new one');
     this.#imports.takeStderr();
     try {
@@ -159,7 +163,10 @@ function closeAndMemory(exports: { close(): void }, core: GuestCore): { close():
 export function sinkGuest(exports: SinkExports, core: GuestCore): SinkGuest {
   return {
     open: (config) => core.call('open', () => exports.open(config)),
-    consume: (topic, meta, batch) => core.call('consume', () => exports.consume({ streamName: topic.stream, topicName: topic.topic }, meta, { index: view(batch.index), data: view(batch.data) })),
+    consume: (topic, meta, batch) =>
+      core.call('consume', () =>
+        exports.consume({ streamName: topic.stream, topicName: topic.topic }, meta, { index: view(batch.index), data: view(batch.data) }),
+      ),
     ...closeAndMemory(exports, core),
   };
 }

@@ -59,7 +59,10 @@ export async function inspectWorld(bytes: Uint8Array, path: string): Promise<Com
     try {
       world.contract[kind] = await contractMismatches(bytes, kind);
     } catch (cause) {
-      throw new ComponentFormatError(`${path}: its iggy:connector/${kind} export could not be checked against the host's WIT: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new ComponentFormatError(
+        `${path}: its iggy:connector/${kind} export could not be checked against the host's WIT: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
     }
   }
   return world;

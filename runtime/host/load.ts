@@ -90,7 +90,9 @@ function chooseKind(path: string, exports: string[], wanted: ConnectorKind | und
   const exported = exports.length ? exports.join(', ') : 'nothing';
   if (wanted) {
     if (!has(wanted)) {
-      throw new ComponentWorldError(`${path} does not export ${EXPORT_OF[wanted]}, so it cannot run as a ${wanted}; it exports ${exported}. Build it for the world ${wanted}-connector.`);
+      throw new ComponentWorldError(
+        `${path} does not export ${EXPORT_OF[wanted]}, so it cannot run as a ${wanted}; it exports ${exported}. Build it for the world ${wanted}-connector.`,
+      );
     }
     return wanted;
   }
@@ -99,7 +101,9 @@ function chooseKind(path: string, exports: string[], wanted: ConnectorKind | und
   }
   if (has('sink')) return 'sink';
   if (has('source')) return 'source';
-  throw new ComponentWorldError(`${path} exports neither ${EXPORT_OF.sink} nor ${EXPORT_OF.source}; it exports ${exported}. Build it for the world sink-connector or source-connector.`);
+  throw new ComponentWorldError(
+    `${path} exports neither ${EXPORT_OF.sink} nor ${EXPORT_OF.source}; it exports ${exported}. Build it for the world sink-connector or source-connector.`,
+  );
 }
 
 export async function loadComponent(wasmPath: string, options: LoadOptions): Promise<LoadedComponent> {
@@ -117,7 +121,10 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
   const kind = chooseKind(wasmPath, world.exports, options.kind);
   const unknown = world.imports.filter((name) => !KNOWN_IMPORTS.has(unversioned(name)));
   if (unknown.length > 0) {
-    throw new ComponentImportError(unknown, `${wasmPath} imports what this host does not provide: ${unknown.join(', ')}. Remove those imports from the guest (or its world).`);
+    throw new ComponentImportError(
+      unknown,
+      `${wasmPath} imports what this host does not provide: ${unknown.join(', ')}. Remove those imports from the guest (or its world).`,
+    );
   }
   const mismatches = world.contract?.[kind] ?? [];
   if (mismatches.length > 0) {
@@ -147,7 +154,11 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
   try {
     coreModules = await transpiled.coreModules(maxMemoryPages);
   } catch (cause) {
-    if (cause instanceof ModuleLimitError) throw new ComponentLimitError(`${wasmPath} cannot run within the sandbox's limits (memoryLimitBytes ${options.memoryLimitBytes ?? 'none'}): ${cause.message}`, { cause });
+    if (cause instanceof ModuleLimitError)
+      throw new ComponentLimitError(
+        `${wasmPath} cannot run within the sandbox's limits (memoryLimitBytes ${options.memoryLimitBytes ?? 'none'}): ${cause.message}`,
+        { cause },
+      );
     throw cause;
   }
 

@@ -132,7 +132,10 @@ function parse(module: Uint8Array, list: Section[]): Parsed {
       const count = readLeb(module, s.start);
       let p = count.next;
       for (let i = 0; i < count.value; i++) {
-        if (module[p] !== 0x60) throw new ModuleLimitError(`type ${i} is not a function type (0x${module[p].toString(16)}): GC structs and arrays live on the host's heap, outside any limit`);
+        if (module[p] !== 0x60)
+          throw new ModuleLimitError(
+            `type ${i} is not a function type (0x${module[p].toString(16)}): GC structs and arrays live on the host's heap, outside any limit`,
+          );
         p++;
         for (let k = 0; k < 2; k++) {
           const n = readLeb(module, p);
@@ -168,7 +171,9 @@ function parse(module: Uint8Array, list: Section[]): Parsed {
       for (let i = 0; i < count.value; i++) {
         const reftype = module[p];
         if (reftype !== FUNCREF && reftype !== EXTERNREF) {
-          throw new ModuleLimitError(`table ${i} has element type 0x${reftype.toString(16)} (an initializer or a GC reference type); only funcref and externref tables can be bounded`);
+          throw new ModuleLimitError(
+            `table ${i} has element type 0x${reftype.toString(16)} (an initializer or a GC reference type); only funcref and externref tables can be bounded`,
+          );
         }
         const limits = readLimits(module, p + 1);
         if (limits.flags > 1) throw new ModuleLimitError(`table ${i} has limits flags ${limits.flags} (64-bit or shared); cannot bound it`);
@@ -190,7 +195,10 @@ function parse(module: Uint8Array, list: Section[]): Parsed {
 }
 
 /** The defined memories and tables of a module as declared (before any rewrite). */
-export function declaredFootprint(module: Uint8Array): { memories: { min: number; max: number | undefined }[]; tables: { min: number; max: number | undefined }[] } {
+export function declaredFootprint(module: Uint8Array): {
+  memories: { min: number; max: number | undefined }[];
+  tables: { min: number; max: number | undefined }[];
+} {
   const parsed = parse(module, sections(module));
   return { memories: parsed.memories, tables: parsed.tables.map(({ min, max }) => ({ min, max })) };
 }

@@ -316,7 +316,14 @@ export class IggyClient {
   }
 
   /** Frames and writes one request on `connection`, then decodes its reply. */
-  private async exchange(connection: IggyConnection, code: number, body: readonly Buffer[], what: string, timeoutMs: number, headroom = false): Promise<Buffer> {
+  private async exchange(
+    connection: IggyConnection,
+    code: number,
+    body: readonly Buffer[],
+    what: string,
+    timeoutMs: number,
+    headroom = false,
+  ): Promise<Buffer> {
     // With `headroom`, body[0] starts with HEADER_SIZE free bytes where the header is written in place.
     let bodyLength = headroom ? -HEADER_SIZE : 0;
     for (const part of body) bodyLength += part.length;
@@ -351,7 +358,12 @@ export class IggyClient {
     const fields = { client: this.clientId, request, session, code, requestChecksum };
     // CreateTopic and CreatePartitions are answered under their "with assignments" operations.
     const expect = {
-      operations: operation === Operation.CreateTopic ? [operation, Operation.CreateTopicWithAssignments] : operation === Operation.CreatePartitions ? [operation, Operation.CreatePartitionsWithAssignments] : [operation],
+      operations:
+        operation === Operation.CreateTopic
+          ? [operation, Operation.CreateTopicWithAssignments]
+          : operation === Operation.CreatePartitions
+            ? [operation, Operation.CreatePartitionsWithAssignments]
+            : [operation],
       request,
     };
     let frame: Buffer;
@@ -385,8 +397,11 @@ export class IggyClient {
       throw this.broken(connection, new IggyProtocolError(`${what}: malformed reply header: ${(error as Error).message}`, { cause: error }));
     }
     if (header.status !== 0) throw IggyError.fromStatus(header.status, what);
-    if (header.operation !== operation && !(operation === Operation.CreateTopic && header.operation === Operation.CreateTopicWithAssignments)
-      && !(operation === Operation.CreatePartitions && header.operation === Operation.CreatePartitionsWithAssignments)) {
+    if (
+      header.operation !== operation &&
+      !(operation === Operation.CreateTopic && header.operation === Operation.CreateTopicWithAssignments) &&
+      !(operation === Operation.CreatePartitions && header.operation === Operation.CreatePartitionsWithAssignments)
+    ) {
       // The reply answers another request: the in-order pairing is broken, the connection is unusable.
       throw this.broken(connection, new IggyProtocolError(`${what} (code ${code}) got a reply for operation ${header.operation}; expected ${operation}`));
     }
@@ -422,7 +437,11 @@ export class IggyClient {
     const [code, body, what] =
       'token' in credentials
         ? [Code.LoginRegisterWithPat, encodeLoginRegisterWithToken({ version, token: credentials.token }), 'login with token']
-        : [Code.LoginRegister, encodeLoginRegister({ version, username: credentials.username, password: credentials.password }), `login as ${credentials.username}`];
+        : [
+            Code.LoginRegister,
+            encodeLoginRegister({ version, username: credentials.username, password: credentials.password }),
+            `login as ${credentials.username}`,
+          ];
     const payload = await this.exchange(connection, code, [body], what, this.requestTimeoutMs);
     const reply = this.decode(what, payload, decodeLoginReply);
     if (reply.session === 0n) throw new IggyProtocolError(`${what}: the server handed out session 0`);
@@ -660,12 +679,21 @@ export class IggyClient {
    * balanced goes round-robin over the topic's partitions, a key to `xxh32(key) % partitions`.
    * Messages with id 0 get a random id. Encoded into one buffer, header included.
    */
-  async sendMessages(stream: Identifier, topic: Identifier, partitioning: SendPartitioning, messages: FlatBatch | readonly MessageInput[], options?: RequestOptions): Promise<SendConfirmation[]> {
+  async sendMessages(
+    stream: Identifier,
+    topic: Identifier,
+    partitioning: SendPartitioning,
+    messages: FlatBatch | readonly MessageInput[],
+    options?: RequestOptions,
+  ): Promise<SendConfirmation[]> {
     const what = `sendMessages(${stream}, ${topic})`;
     const partitionId = await this.resolvePartition(stream, topic, partitioning, what, options);
     const source = withIds(messages);
     const frame = this.encode(what, () =>
-      encodeSendMessages({ streamId: stream, topicId: topic, partitioning: { kind: 'partition', id: partitionId }, messages: source }, { headroom: HEADER_SIZE }),
+      encodeSendMessages(
+        { streamId: stream, topicId: topic, partitioning: { kind: 'partition', id: partitionId }, messages: source },
+        { headroom: HEADER_SIZE },
+      ),
     );
     const payload = await this.call(Code.SendMessages, [frame], what, options, true);
     return this.decode(what, payload, decodeSendReply);
@@ -707,7 +735,13 @@ export class IggyClient {
     }
   }
 
-  private async pollWith(stream: Identifier, topic: Identifier, poll: PollOptions, strategyFor: (partition: number) => PollingStrategy, options?: RequestOptions): Promise<PolledMessages> {
+  private async pollWith(
+    stream: Identifier,
+    topic: Identifier,
+    poll: PollOptions,
+    strategyFor: (partition: number) => PollingStrategy,
+    options?: RequestOptions,
+  ): Promise<PolledMessages> {
     const consumer = toConsumer(poll.consumer);
     const what = `pollMessages(${stream}, ${topic}, ${describeConsumer(poll.consumer)}, partition ${poll.partitionId ?? 'assigned'})`;
     if (consumer.kind === 'group' && poll.partitionId === undefined) return this.pollAssigned(stream, topic, consumer, poll, strategyFor, what, options);
@@ -715,14 +749,31 @@ export class IggyClient {
     return this.pollPartition(stream, topic, consumer, poll.partitionId, strategyFor(poll.partitionId ?? 0), poll, what, options);
   }
 
-  private async pollPartition(stream: Identifier, topic: Identifier, consumer: Consumer, partitionId: number | undefined, strategy: PollingStrategy, poll: PollOptions, what: string, options?: RequestOptions): Promise<PolledMessages> {
+  private async pollPartition(
+    stream: Identifier,
+    topic: Identifier,
+    consumer: Consumer,
+    partitionId: number | undefined,
+    strategy: PollingStrategy,
+    poll: PollOptions,
+    what: string,
+    options?: RequestOptions,
+  ): Promise<PolledMessages> {
     const body = this.encode(what, () =>
       encodePollMessages({ consumer, streamId: stream, topicId: topic, partitionId, strategy, count: poll.count, autoCommit: poll.autoCommit ?? false }),
     );
     return this.decode(what, await this.call(Code.PollMessages, [body], what, options), decodePollReply);
   }
 
-  private async pollAssigned(stream: Identifier, topic: Identifier, consumer: Consumer, poll: PollOptions, strategyFor: (partition: number) => PollingStrategy, what: string, options?: RequestOptions): Promise<PolledMessages> {
+  private async pollAssigned(
+    stream: Identifier,
+    topic: Identifier,
+    consumer: Consumer,
+    poll: PollOptions,
+    strategyFor: (partition: number) => PollingStrategy,
+    what: string,
+    options?: RequestOptions,
+  ): Promise<PolledMessages> {
     const key = groupKey(stream, topic, consumer.id);
     for (let attempt = 0; attempt < 2; attempt++) {
       let assignment = this.assignments.get(key);
@@ -756,7 +807,13 @@ export class IggyClient {
     return { partitionId: NO_ASSIGNED_PARTITION, currentOffset: 0n, batch: emptyBatch() };
   }
 
-  private async resolvePartition(stream: Identifier, topic: Identifier, partitioning: SendPartitioning, what: string, options?: RequestOptions): Promise<number> {
+  private async resolvePartition(
+    stream: Identifier,
+    topic: Identifier,
+    partitioning: SendPartitioning,
+    what: string,
+    options?: RequestOptions,
+  ): Promise<number> {
     if (partitioning.kind === 'partition') return partitioning.id;
     const key = topicKey(stream, topic);
     let count = this.partitionCounts.get(key);
@@ -767,7 +824,8 @@ export class IggyClient {
     }
     if (count === 0) throw IggyError.fromStatus(3008, `${what}: the topic has no partitions`);
     if (partitioning.kind === 'key') {
-      if (partitioning.key.length < 1 || partitioning.key.length > 255) throw new IggyArgumentError(`${what}: a message key is 1..255 bytes, got ${partitioning.key.length}`);
+      if (partitioning.key.length < 1 || partitioning.key.length > 255)
+        throw new IggyArgumentError(`${what}: a message key is 1..255 bytes, got ${partitioning.key.length}`);
       return xxh32(partitioning.key, 0) % count;
     }
     const cursor = this.balancedCursors.get(key) ?? 0;
@@ -778,14 +836,27 @@ export class IggyClient {
   // ---- consumer offsets ------------------------------------------------------------------
 
   /** Stores `offset` (the last message handled) for the consumer on a partition. */
-  async storeConsumerOffset(stream: Identifier, topic: Identifier, consumer: ConsumerArg, partitionId: number | undefined, offset: bigint, options?: RequestOptions): Promise<void> {
+  async storeConsumerOffset(
+    stream: Identifier,
+    topic: Identifier,
+    consumer: ConsumerArg,
+    partitionId: number | undefined,
+    offset: bigint,
+    options?: RequestOptions,
+  ): Promise<void> {
     const what = `storeConsumerOffset(${stream}, ${topic}, ${describeConsumer(consumer)}, ${partitionId}, ${offset})`;
     const body = this.encode(what, () => encodeStoreConsumerOffset({ consumer: toConsumer(consumer), streamId: stream, topicId: topic, partitionId, offset }));
     await this.call(Code.StoreConsumerOffset, [body], what, options);
   }
 
   /** The stored offset, or undefined when none is stored. */
-  async getConsumerOffset(stream: Identifier, topic: Identifier, consumer: ConsumerArg, partitionId?: number, options?: RequestOptions): Promise<ConsumerOffsetInfo | undefined> {
+  async getConsumerOffset(
+    stream: Identifier,
+    topic: Identifier,
+    consumer: ConsumerArg,
+    partitionId?: number,
+    options?: RequestOptions,
+  ): Promise<ConsumerOffsetInfo | undefined> {
     const what = `getConsumerOffset(${stream}, ${topic}, ${describeConsumer(consumer)}, ${partitionId})`;
     const body = this.encode(what, () => encodeGetConsumerOffset({ consumer: toConsumer(consumer), streamId: stream, topicId: topic, partitionId }));
     return this.decode(what, await this.call(Code.GetConsumerOffset, [body], what, options), decodeConsumerOffsetInfo);
@@ -842,7 +913,12 @@ export class IggyClient {
   /** The partitions the server assigned to this member (SyncConsumerGroup); undefined when not a member. */
   async syncConsumerGroup(stream: Identifier, topic: Identifier, group: Identifier, options?: RequestOptions): Promise<GroupAssignment | undefined> {
     const what = `syncConsumerGroup(${stream}, ${topic}, ${group})`;
-    const payload = await this.call(Code.SyncConsumerGroup, [this.encode(what, () => encodeGroupRef({ streamId: stream, topicId: topic, groupId: group }))], what, options);
+    const payload = await this.call(
+      Code.SyncConsumerGroup,
+      [this.encode(what, () => encodeGroupRef({ streamId: stream, topicId: topic, groupId: group }))],
+      what,
+      options,
+    );
     const assignment = this.decode(what, payload, decodeGroupAssignment);
     const key = groupKey(stream, topic, group);
     if (assignment) this.assignments.set(key, { partitions: assignment.partitions, cursor: 0 });
@@ -933,7 +1009,8 @@ function topicOptionsBlock(options: TopicOptions = {}): Buffer {
 }
 
 /** Topic option keys servers of the 0.9 line know (their `core/common/src/types/options`); the 0.11 protocol adds the durability keys. */
-const KEYS_OF_THE_09_LINE = 'compression_algorithm, message_expiry, max_topic_size, segment_size, enforce_fsync, messages_required_to_save, size_of_messages_required_to_save, preallocate_segments';
+const KEYS_OF_THE_09_LINE =
+  'compression_algorithm, message_expiry, max_topic_size, segment_size, enforce_fsync, messages_required_to_save, size_of_messages_required_to_save, preallocate_segments';
 
 /** A 4041 reply names no key: say which keys this client sent and what to change. */
 function unsupportedOptionError(error: IggyError, block: Buffer): IggyError {
@@ -942,7 +1019,9 @@ function unsupportedOptionError(error: IggyError, block: Buffer): IggyError {
     sent.length === 0
       ? 'this client sent no topic options, so the server refused something else in the request; check that the server is of the 0.9.x line'
       : `this client sent the topic option key(s) ${sent.join(', ')}; the server does not know at least one of them (servers of the 0.9.x line know ${KEYS_OF_THE_09_LINE}; the server's log names the key). Remove that key from CreateTopicOptions.options, or use a server that knows it`;
-  return new IggyError(error.status, error.statusName, `${error.message.replace(/; the server does not know an option key.*$/, '')}: ${detail}`, { cause: error });
+  return new IggyError(error.status, error.statusName, `${error.message.replace(/; the server does not know an option key.*$/, '')}: ${detail}`, {
+    cause: error,
+  });
 }
 
 export interface CreateTopicOptions {
@@ -959,4 +1038,3 @@ const describeConsumer = (c: ConsumerArg): string => (typeof c === 'object' ? `$
 const idKey = (id: Identifier): string => (typeof id === 'number' ? `#${id}` : `"${id}"`);
 const topicKey = (stream: Identifier, topic: Identifier): string => `${idKey(stream)}|${idKey(topic)}`;
 const groupKey = (stream: Identifier, topic: Identifier, group: Identifier): string => `${topicKey(stream, topic)}|${idKey(group)}`;
-

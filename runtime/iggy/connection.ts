@@ -41,7 +41,6 @@ export interface ReplyKey {
   request: bigint;
 }
 
-
 /**
  * Replies are matched to requests by the operation and request id their header echoes, first-in
  * first-out among requests with the same pair. A server of the 0.9 line answers in order within
@@ -96,7 +95,10 @@ export class IggyConnection {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new IggyTimeoutError(`connecting to ${where} took longer than ${this.options.connectTimeoutMs} ms; check the address and that the server is up`)),
+          () =>
+            reject(
+              new IggyTimeoutError(`connecting to ${where} took longer than ${this.options.connectTimeoutMs} ms; check the address and that the server is up`),
+            ),
           this.options.connectTimeoutMs ?? 10_000,
         );
         const ready = this.options.tls ? 'secureConnect' : 'connect';

@@ -30,7 +30,14 @@ export function createRuntimeMetrics(source: MetricsSource): RuntimeMetrics {
   const connectors = (kind?: 'sink' | 'source') => (kind ? snapshot.filter((s) => s.kind === kind) : snapshot);
 
   const gauge = (name: string, help: string, value: () => number) =>
-    new Gauge({ name, help, registers: [registry], collect() { this.set(value()); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
   gauge('iggy_connectors_sinks_total', 'Total configured sink connectors', () => source.configured().sinks);
   gauge('iggy_connectors_sinks_running', 'Sinks in Running status', () => connectors('sink').filter((s) => s.state === 'running').length);
   gauge('iggy_connectors_sources_total', 'Total configured source connectors', () => source.configured().sources);
@@ -108,7 +115,9 @@ export function createRuntimeMetrics(source: MetricsSource): RuntimeMetrics {
     },
   });
 
-  registry.registerMetric(new StageDurationHistogram('iggy_connector_stage_duration_seconds', 'Per-batch processing stage duration in seconds', () => snapshot));
+  registry.registerMetric(
+    new StageDurationHistogram('iggy_connector_stage_duration_seconds', 'Per-batch processing stage duration in seconds', () => snapshot),
+  );
 
   new Counter({
     name: 'process_cpu_seconds_total',

@@ -5,7 +5,11 @@ import { RuntimeError } from '../errors.js';
 import { Control, GuestCall, type GuestCallName } from '../supervisor/protocol.js';
 
 export class GuestMemoryLimitError extends RuntimeError {
-  constructor(readonly call: GuestCallName, readonly bytes: number, readonly limit: number) {
+  constructor(
+    readonly call: GuestCallName,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
     super(
       'GUEST_MEMORY_LIMIT',
       `guest memory reached ${bytes} bytes during ${call}(), over limits.memory_limit = ${limit} bytes; raise the limit or fix the guest's memory use`,

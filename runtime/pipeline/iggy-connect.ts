@@ -3,7 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
-import { IggyClient, IggyClosedError, IggyError, NO_ASSIGNED_PARTITION, Polling, type Credentials, type SendPartitioning as ClientPartitioning } from '../iggy/index.js';
+import {
+  IggyClient,
+  IggyClosedError,
+  IggyError,
+  NO_ASSIGNED_PARTITION,
+  Polling,
+  type Credentials,
+  type SendPartitioning as ClientPartitioning,
+} from '../iggy/index.js';
 import { emptyBatch, type FlatBatch } from '../batch/flat-batch.js';
 import type { ConsumerRef, PipelineIggy, SendPartitioning } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';

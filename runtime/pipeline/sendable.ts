@@ -23,8 +23,10 @@ export function unsendable(batch: FlatBatch): { entry: number; reason: string }[
     const base = i * INDEX_ENTRY_SIZE;
     const payload = batch.index.readUInt32LE(base + Field.payloadLength);
     const headers = batch.index.readUInt32LE(base + Field.headersLength);
-    if (payload > MAX_PAYLOAD_BYTES) out.push({ entry: i, reason: `payload of ${payload} bytes is above Iggy's limit of ${MAX_PAYLOAD_BYTES} bytes per message` });
-    else if (headers > MAX_USER_HEADERS_BYTES) out.push({ entry: i, reason: `user headers of ${headers} bytes are above Iggy's limit of ${MAX_USER_HEADERS_BYTES} bytes per message` });
+    if (payload > MAX_PAYLOAD_BYTES)
+      out.push({ entry: i, reason: `payload of ${payload} bytes is above Iggy's limit of ${MAX_PAYLOAD_BYTES} bytes per message` });
+    else if (headers > MAX_USER_HEADERS_BYTES)
+      out.push({ entry: i, reason: `user headers of ${headers} bytes are above Iggy's limit of ${MAX_USER_HEADERS_BYTES} bytes per message` });
   }
   return out;
 }
@@ -41,7 +43,11 @@ export function* sendChunks(batch: FlatBatch, count: number): Generator<FlatBatc
     yield batch;
     return;
   }
-  const slice = (start: number, end: number): FlatBatch => ({ count: end - start, index: batch.index.subarray(start * INDEX_ENTRY_SIZE, end * INDEX_ENTRY_SIZE), data: batch.data });
+  const slice = (start: number, end: number): FlatBatch => ({
+    count: end - start,
+    index: batch.index.subarray(start * INDEX_ENTRY_SIZE, end * INDEX_ENTRY_SIZE),
+    data: batch.data,
+  });
   let start = 0;
   let bytes = 0;
   for (let i = 0; i < batch.count; i++) {

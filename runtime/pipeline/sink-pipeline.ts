@@ -80,7 +80,11 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
   const partitions = await retryIggy(() => client.ensureTopic(stream.stream, topic), { signal, logger, what: `open ${stream.stream}/${topic}` });
   if (partitions === undefined) return;
   if (consumer.kind === 'group') {
-    const joined = await retryIggy(() => client.joinGroup(stream.stream, topic, consumer.name).then(() => true), { signal, logger, what: `join consumer group ${consumer.name}` });
+    const joined = await retryIggy(() => client.joinGroup(stream.stream, topic, consumer.name).then(() => true), {
+      signal,
+      logger,
+      what: `join consumer group ${consumer.name}`,
+    });
     if (joined === undefined) return;
   }
   const chain = compileTransforms(config.transforms, { direction: 'sink', schema: stream.schema });
@@ -102,7 +106,11 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
         // A plain consumer walks the partitions itself; a group's partitions are assigned by the server.
         const partitionId = consumer.kind === 'group' ? undefined : nextPartition;
         if (consumer.kind === 'consumer') nextPartition = (nextPartition + 1) % partitions;
-        polled = await retryIggy(() => client.poll(stream.stream, topic, consumer, partitionId, stream.batchSize), { signal, logger, what: `poll ${stream.stream}/${topic}` });
+        polled = await retryIggy(() => client.poll(stream.stream, topic, consumer, partitionId, stream.batchSize), {
+          signal,
+          logger,
+          what: `poll ${stream.stream}/${topic}`,
+        });
         if (polled === undefined) return;
       }
       observeStage(loop.stats, 'poll', (performance.now() - pollStarted) / 1000);
@@ -148,7 +156,10 @@ async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBat
   const origin = { connector: config.key, stream: stream.stream, topic, partitionId: polled.partitionId };
   const result = checkAndTransform(chain, polled.batch, stream.schema, stats);
   if (result.rejected.length > 0) {
-    const reasons = result.rejected.slice(0, 3).map((r) => r.reason).join('; ');
+    const reasons = result.rejected
+      .slice(0, 3)
+      .map((r) => r.reason)
+      .join('; ');
     const reason = `${result.rejected.length} message(s) do not match schema "${stream.schema}" or the transforms: ${reasons}`;
     await divertOrStop({ ...loop, errors: config.errors }, polled.batch, result.rejected, origin, reason, stoppedAt(reason, origin));
   }

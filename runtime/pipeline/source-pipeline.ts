@@ -163,7 +163,10 @@ async function prepare(options: SourcePipelineOptions, chain: TransformChain, pr
   const origin = { connector: config.key, stream: primary.stream, topic: primary.topic, partitionId: 0 };
   const oversized = unsendable(batch);
   if (oversized.length > 0) {
-    const reason = `source "${config.key}" produced ${oversized.length} message(s) Iggy refuses for their size: ${oversized.slice(0, 3).map((r) => `message ${r.entry}: ${r.reason}`).join('; ')}`;
+    const reason = `source "${config.key}" produced ${oversized.length} message(s) Iggy refuses for their size: ${oversized
+      .slice(0, 3)
+      .map((r) => `message ${r.entry}: ${r.reason}`)
+      .join('; ')}`;
     // The dead-letter topic gets what Iggy can take of each: its first KiB and its headers when they fit.
     const preview = buildBatch(
       oversized.map(({ entry }) => {
@@ -175,12 +178,22 @@ async function prepare(options: SourcePipelineOptions, chain: TransformChain, pr
         };
       }),
     );
-    await divertOrStop({ ...options, errors: config.errors }, preview, oversized.map((r, i) => ({ entry: i, reason: r.reason })), origin, reason, `${reason}; split such messages in the source`);
+    await divertOrStop(
+      { ...options, errors: config.errors },
+      preview,
+      oversized.map((r, i) => ({ entry: i, reason: r.reason })),
+      origin,
+      reason,
+      `${reason}; split such messages in the source`,
+    );
     batch = without(batch, oversized);
   }
   const result = checkAndTransform(chain, batch, primary.schema, stats);
   if (result.rejected.length > 0) {
-    const reason = `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${result.rejected.slice(0, 3).map((r) => r.reason).join('; ')}`;
+    const reason = `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${result.rejected
+      .slice(0, 3)
+      .map((r) => r.reason)
+      .join('; ')}`;
     await divertOrStop({ ...options, errors: config.errors }, batch, result.rejected, origin, reason, `${reason}; fix the source`);
   }
   return 'routes' in result && result.routes ? { batch: result.batch, routes: result.routes } : { batch: result.batch };
@@ -191,7 +204,14 @@ async function prepare(options: SourcePipelineOptions, chain: TransformChain, pr
  * the returned promise resolves once these sends and every earlier one
  * (`previous`) were acknowledged. Empties `pending` except for its state.
  */
-function dispatch(options: SourcePipelineOptions, chain: TransformChain, destinations: Destination[], pending: Pending, previous: Promise<void>, order: SendOrder): Promise<void> {
+function dispatch(
+  options: SourcePipelineOptions,
+  chain: TransformChain,
+  destinations: Destination[],
+  pending: Pending,
+  previous: Promise<void>,
+  order: SendOrder,
+): Promise<void> {
   const { client, logger, stats } = options;
   const primary = destinations[0]!;
   let done = previous;

@@ -15,7 +15,14 @@ import { connectorId, emptyStats, serializeError, type ConnectorConfig, type Sup
 
 const STATS_INTERVAL_MS = 500;
 
-async function runConnector(init: WorkerInit, connector: ConnectorConfig, control: SharedArrayBuffer, root: Logger, post: (event: WorkerEvent) => void, stop: AbortSignal): Promise<void> {
+async function runConnector(
+  init: WorkerInit,
+  connector: ConnectorConfig,
+  control: SharedArrayBuffer,
+  root: Logger,
+  post: (event: WorkerEvent) => void,
+  stop: AbortSignal,
+): Promise<void> {
   const id = connectorId(connector);
   const logger = root.child({ connector: connector.key, kind: connector.kind });
   const stats = emptyStats();

@@ -127,21 +127,22 @@ export interface SerializedError {
 }
 
 /** Every event names the connector (`connectorId`) it is about. */
-export type WorkerEvent = { id: string } & (
-  | { type: 'running' }
-  | { type: 'stats'; stats: ConnectorStats }
-  /** The pipeline gave up. `restart: false` when retrying cannot help (invalid config, `stop` policy). */
-  | { type: 'failed'; error: SerializedError; restart: boolean }
-  | { type: 'stopped'; stats: ConnectorStats }
-  /** The connector's run is over and its Iggy connection closed: it may be started again. */
-  | { type: 'ended' }
-) |
+export type WorkerEvent =
+  | ({ id: string } & (
+      | { type: 'running' }
+      | { type: 'stats'; stats: ConnectorStats }
+      /** The pipeline gave up. `restart: false` when retrying cannot help (invalid config, `stop` policy). */
+      | { type: 'failed'; error: SerializedError; restart: boolean }
+      | { type: 'stopped'; stats: ConnectorStats }
+      /** The connector's run is over and its Iggy connection closed: it may be started again. */
+      | { type: 'ended' }
+    ))
   /**
    * One JSON log line of the worker's logger (of any connector in it). Posting is synchronous,
    * so a line is on its way even while a guest call then keeps the worker's event loop busy,
    * and is not lost when the worker exits (its own stdout stream would hold it).
    */
-  { type: 'log'; line: string };
+  | { type: 'log'; line: string };
 
 export type SupervisorCommand =
   | { type: 'start'; connector: ConnectorConfig; control: SharedArrayBuffer }

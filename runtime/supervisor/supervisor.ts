@@ -78,7 +78,11 @@ class ConnectorHandle {
   /** Settles the current run at once, for a thread that never exits (blocked in a system call). */
   abandon?: () => void;
 
-  constructor(readonly config: ConnectorConfig, readonly logger: Logger, readonly group: WorkerGroup) {}
+  constructor(
+    readonly config: ConnectorConfig,
+    readonly logger: Logger,
+    readonly group: WorkerGroup,
+  ) {}
 
   get id(): string {
     return connectorId(this.config);
@@ -314,7 +318,10 @@ export class Supervisor {
     const policy = handle.config.restart;
     if (policy.maxRestarts > 0 && handle.consecutiveFailures >= policy.maxRestarts) {
       handle.setState('failed');
-      handle.logger.error({ err: failure.error, restarts: handle.restarts }, `connector failed ${handle.consecutiveFailures} times in a row (restart.max_restarts = ${policy.maxRestarts}); giving up`);
+      handle.logger.error(
+        { err: failure.error, restarts: handle.restarts },
+        `connector failed ${handle.consecutiveFailures} times in a row (restart.max_restarts = ${policy.maxRestarts}); giving up`,
+      );
       return;
     }
     const delay = backoffDelay(handle.consecutiveFailures, policy.initialDelayMs, policy.maxDelayMs);

@@ -46,7 +46,9 @@ export function planWorkerGroups(connectors: readonly ConnectorConfig[], perWork
   const shared = connectors.filter((c) => !needsOwnWorker(c));
   if (shared.length === 0) return own;
   const threads =
-    perWorker === undefined ? Math.min(shared.length, Math.max(cores, Math.ceil(shared.length / AUTO_MAX_CONNECTORS_PER_WORKER))) : Math.ceil(shared.length / perWorker);
+    perWorker === undefined
+      ? Math.min(shared.length, Math.max(cores, Math.ceil(shared.length / AUTO_MAX_CONNECTORS_PER_WORKER)))
+      : Math.ceil(shared.length / perWorker);
   const groups: ConnectorConfig[][] = Array.from({ length: threads }, () => []);
   shared.forEach((c, i) => groups[i % threads]!.push(c));
   return [...groups, ...own];

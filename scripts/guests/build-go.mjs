@@ -14,14 +14,26 @@ import { createHash } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  crateSource, ensureCargoTool, hashInputs, isFresh, listFiles, log, probe, root, run, sizeText, snakeName, toolEnv, witDir, markBuilt,
+  crateSource,
+  ensureCargoTool,
+  hashInputs,
+  isFresh,
+  listFiles,
+  log,
+  probe,
+  root,
+  run,
+  sizeText,
+  snakeName,
+  toolEnv,
+  witDir,
+  markBuilt,
 } from './toolchain.mjs';
 import { componentToolsVersion, embedWit, newComponent } from './component-tools.mjs';
 
 const guestsDir = join(root, 'guest-examples', 'go');
 const sdkDir = join(guestsDir, 'sdk');
 const buildRoot = join(guestsDir, 'target');
-
 
 // Exact versions: these are the ones checked to work together (docs/guests-go.md).
 // Only the generator the Go build uses (`wit-bindgen go`).
@@ -61,7 +73,12 @@ export async function toolchain() {
  */
 async function witHash(wit) {
   const hash = createHash('sha256').update(`wit-bindgen ${WIT_BINDGEN.version}\0`);
-  for (const file of await listFiles(wit, (f) => f.endsWith('.wit'))) hash.update(relative(wit, file)).update('\0').update(await readFile(file)).update('\0');
+  for (const file of await listFiles(wit, (f) => f.endsWith('.wit')))
+    hash
+      .update(relative(wit, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -100,7 +117,11 @@ export async function buildComponent({ sourceDir, world, glue, tools, workDir, o
     if (file.endsWith('.go') && !file.endsWith('_test.go')) await copyFile(join(sourceDir, file), join(workDir, file));
   }
   await cp(join(sdk, '_glue', glue), workDir, { recursive: true });
-  await run('go', ['mod', 'edit', `-replace=go.bytecodealliance.org/pkg=${tools.bindingsPkg}`, '-require=iggyconnector/sdk@v0.0.0', `-replace=iggyconnector/sdk=${sdk}`], { cwd: workDir, env });
+  await run(
+    'go',
+    ['mod', 'edit', `-replace=go.bytecodealliance.org/pkg=${tools.bindingsPkg}`, '-require=iggyconnector/sdk@v0.0.0', `-replace=iggyconnector/sdk=${sdk}`],
+    { cwd: workDir, env },
+  );
   await run('go', ['mod', 'tidy'], { cwd: workDir, env });
   // -checklinkname=0: the bindings' runtime links to runtime.sbrk.
   await run('go', ['build', '-buildmode=c-shared', '-trimpath', '-ldflags=-checklinkname=0 -s -w', '-o', 'core.wasm', '.'], { cwd: workDir, env });

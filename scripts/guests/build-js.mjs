@@ -23,7 +23,6 @@ export const ENTRIES = [
   { file: 'source.js', world: 'source-connector' },
 ];
 
-
 /** Hash of every file with one of `ext` under each of `dirs`, plus the componentize-js version. */
 export async function hashInputs(dirs) {
   const pkg = JSON.parse(await readFile(join(root, 'node_modules', '@bytecodealliance', 'componentize-js', 'package.json'), 'utf8'));

@@ -7,7 +7,22 @@ import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot, ensureRustTarget, hashInputs, isFresh, listFiles, log, markBuilt, probe, root, run, sizeText, snakeName, toolEnv, witDir } from './toolchain.mjs';
+import {
+  cacheRoot,
+  ensureRustTarget,
+  hashInputs,
+  isFresh,
+  listFiles,
+  log,
+  markBuilt,
+  probe,
+  root,
+  run,
+  sizeText,
+  snakeName,
+  toolEnv,
+  witDir,
+} from './toolchain.mjs';
 
 const TARGET = 'wasm32-wasip2';
 const workspace = join(root, 'guest-examples', 'rust');
@@ -49,7 +64,10 @@ export async function build({ force = false } = {}) {
   await ensureRustTarget(TARGET);
   // One cargo invocation for all stale guests: shared dependencies build once.
   const started = Date.now();
-  await run('cargo', ['build', '--release', '--target', TARGET, ...stale.flatMap((g) => ['-p', g.name])], { cwd: workspace, env: toolEnv({ CARGO_TARGET_DIR: targetDir }) });
+  await run('cargo', ['build', '--release', '--target', TARGET, ...stale.flatMap((g) => ['-p', g.name])], {
+    cwd: workspace,
+    env: toolEnv({ CARGO_TARGET_DIR: targetDir }),
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   for (const { name, output, hash } of stale) {
     await copyFile(join(targetDir, TARGET, 'release', `${snakeName(name)}.wasm`), output);

@@ -148,7 +148,11 @@ export async function hashInputs(files, labels = []) {
   const hash = createHash('sha256');
   for (const label of labels) hash.update(`${label}\0`);
   for (const file of [...new Set(files)].sort()) {
-    hash.update(relative(root, file)).update('\0').update(await readFile(file)).update('\0');
+    hash
+      .update(relative(root, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
   }
   return hash.digest('hex');
 }

@@ -39,20 +39,37 @@ forEachTarget(import.meta.url, (target) => {
 
     await t.test('GET /sinks and /sources list every configured connector, disabled ones included', async () => {
       const sinks = await rt.getJson<Record<string, unknown>[]>('/sinks', KEY);
-      assert.deepEqual(sinks.map((s) => [s.key, s.enabled]), [['file', true], ['spare', false]]);
+      assert.deepEqual(
+        sinks.map((s) => [s.key, s.enabled]),
+        [
+          ['file', true],
+          ['spare', false],
+        ],
+      );
       const file = sinks[0]!;
-      for (const field of ['id', 'key', 'name', 'path', 'version', 'enabled', 'status', 'state', 'restarts', 'plugin_config_format']) assert.ok(field in file, `GET /sinks entries have "${field}": ${JSON.stringify(file)}`);
+      for (const field of ['id', 'key', 'name', 'path', 'version', 'enabled', 'status', 'state', 'restarts', 'plugin_config_format'])
+        assert.ok(field in file, `GET /sinks entries have "${field}": ${JSON.stringify(file)}`);
       assert.equal(file.name, 'File');
       assert.equal(sinks[1]!.status, 'stopped');
       const sources = await rt.getJson<Record<string, unknown>[]>('/sources', KEY);
-      assert.deepEqual(sources.map((s) => s.key), ['numbers']);
+      assert.deepEqual(
+        sources.map((s) => s.key),
+        ['numbers'],
+      );
     });
 
     await t.test('GET /sinks/{key} has streams and stats; /configs is redacted; unknown keys are 404 JSON', async () => {
-      const detail = await rt.getJson<{ key: string; streams: { stream: string; topics: string[]; consumer_group: string }[]; stats: Record<string, unknown> }>('/sinks/file', KEY);
+      const detail = await rt.getJson<{ key: string; streams: { stream: string; topics: string[]; consumer_group: string }[]; stats: Record<string, unknown> }>(
+        '/sinks/file',
+        KEY,
+      );
       assert.equal(detail.key, 'file');
-      assert.deepEqual(detail.streams.map((s) => [s.stream, s.topics, s.consumer_group]), [[rt.stream, ['numbers'], 'file_sink']]);
-      for (const field of ['messages_consumed', 'messages_processed', 'errors', 'lag', 'offsets']) assert.ok(field in detail.stats, `sink stats have "${field}"`);
+      assert.deepEqual(
+        detail.streams.map((s) => [s.stream, s.topics, s.consumer_group]),
+        [[rt.stream, ['numbers'], 'file_sink']],
+      );
+      for (const field of ['messages_consumed', 'messages_processed', 'errors', 'lag', 'offsets'])
+        assert.ok(field in detail.stats, `sink stats have "${field}"`);
 
       const configs = await rt.getJson<{ key: string; active: boolean; config: Record<string, unknown> }[]>('/sinks/file/configs', KEY);
       assert.equal(configs.length, 1);
@@ -64,7 +81,10 @@ forEachTarget(import.meta.url, (target) => {
       assert.doesNotMatch(JSON.stringify(spare), /hunter2/);
 
       const source = await rt.getJson<{ key: string; streams: { topic: string }[] }>('/sources/numbers', KEY);
-      assert.deepEqual(source.streams.map((s) => s.topic), ['numbers']);
+      assert.deepEqual(
+        source.streams.map((s) => s.topic),
+        ['numbers'],
+      );
 
       const missing = await rt.request('/sinks/nope', { key: KEY });
       assert.equal(missing.status, 404);
@@ -78,12 +98,19 @@ forEachTarget(import.meta.url, (target) => {
     });
 
     await t.test('restarting the sink mid-stream loses and skips nothing; metrics match what moved', async () => {
-      const midway = await eventually(async () => {
-        const stats = await rt.getJson<StatsBody>('/stats', KEY);
-        return (connectorIn(stats, 'sink', 'file').messages_processed ?? 0) >= 300 ? stats : undefined;
-      }, 60_000, 'the sink to process its first 300 messages');
+      const midway = await eventually(
+        async () => {
+          const stats = await rt.getJson<StatsBody>('/stats', KEY);
+          return (connectorIn(stats, 'sink', 'file').messages_processed ?? 0) >= 300 ? stats : undefined;
+        },
+        60_000,
+        'the sink to process its first 300 messages',
+      );
       const sentBefore = connectorIn(midway, 'source', 'numbers').messages_sent ?? 0;
-      assert.ok(sentBefore < TOTAL, `the restart must land mid-stream (the source had sent ${sentBefore} of ${TOTAL}); slow the source down if the machine got faster`);
+      assert.ok(
+        sentBefore < TOTAL,
+        `the restart must land mid-stream (the source had sent ${sentBefore} of ${TOTAL}); slow the source down if the machine got faster`,
+      );
 
       const restart = await rt.request('/sinks/file/restart', { method: 'POST', key: KEY });
       assert.equal(restart.status, 204, await restart.text());
@@ -91,21 +118,29 @@ forEachTarget(import.meta.url, (target) => {
       assert.equal(after.restarts, 1);
       assert.deepEqual(after.restart_reasons, { manual: 1 });
 
-      const lines = await eventually(async () => {
-        const l = await rt.sinkLines();
-        return l.length >= TOTAL ? l : undefined;
-      }, 90_000, `${TOTAL} lines from the sink`);
+      const lines = await eventually(
+        async () => {
+          const l = await rt.sinkLines();
+          return l.length >= TOTAL ? l : undefined;
+        },
+        90_000,
+        `${TOTAL} lines from the sink`,
+      );
       const seqs = new Set(lines.map((line) => (JSON.parse(line) as { seq: number }).seq));
       for (let seq = 0; seq < TOTAL; seq++) assert.ok(seqs.has(seq), `message ${seq} is missing after the restart`);
       assert.equal(Math.max(...seqs), TOTAL - 1);
 
       // The worker reports every 500 ms: wait until the counters have caught up with the file.
-      const final = await eventually(async () => {
-        const stats = await rt.getJson<StatsBody>('/stats', KEY);
-        const sink = connectorIn(stats, 'sink', 'file');
-        const written = (await rt.sinkLines()).length;
-        return sink.messages_processed === written && sink.lag === 0 && connectorIn(stats, 'source', 'numbers').messages_sent === TOTAL ? stats : undefined;
-      }, 20_000, 'the sink counters to match the lines written and the lag to reach 0');
+      const final = await eventually(
+        async () => {
+          const stats = await rt.getJson<StatsBody>('/stats', KEY);
+          const sink = connectorIn(stats, 'sink', 'file');
+          const written = (await rt.sinkLines()).length;
+          return sink.messages_processed === written && sink.lag === 0 && connectorIn(stats, 'source', 'numbers').messages_sent === TOTAL ? stats : undefined;
+        },
+        20_000,
+        'the sink counters to match the lines written and the lag to reach 0',
+      );
       const sink = connectorIn(final, 'sink', 'file');
       const source = connectorIn(final, 'source', 'numbers');
       assert.equal(sink.state, 'running');

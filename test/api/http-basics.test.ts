@@ -26,7 +26,12 @@ async function emptyRuntime(t: { after: (fn: () => Promise<void>) => void }, htt
 
 test('without api_key every endpoint is open; unknown paths and methods are JSON errors', async (t) => {
   const api = await emptyRuntime(t, '');
-  const stats = (await (await fetch(`${api.url}/stats`)).json()) as { sinks_total: number; sources_total: number; connectors: unknown[]; connectors_runtime_version: string };
+  const stats = (await (await fetch(`${api.url}/stats`)).json()) as {
+    sinks_total: number;
+    sources_total: number;
+    connectors: unknown[];
+    connectors_runtime_version: string;
+  };
   assert.deepEqual([stats.sinks_total, stats.sources_total, stats.connectors, stats.connectors_runtime_version], [0, 0, [], '1.2.3']);
   assert.deepEqual(await (await fetch(`${api.url}/sinks`)).json(), []);
 
@@ -79,7 +84,10 @@ test('CORS: allowed origins get the headers and a keyless preflight; others get 
 
   const other = await fetch(`${api.url}/stats`, { headers: { origin: 'https://evil.example', 'api-key': 'secret' } });
   assert.equal(other.headers.get('access-control-allow-origin'), null);
-  const otherPreflight = await fetch(`${api.url}/stats`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+  const otherPreflight = await fetch(`${api.url}/stats`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+  });
   assert.equal(otherPreflight.status, 401, 'a preflight from another origin is an ordinary request, and needs the key');
 });
 

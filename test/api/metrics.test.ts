@@ -13,7 +13,16 @@ function status(kind: 'sink' | 'source', key: string, stats: ConnectorStats, ext
 }
 
 test('metrics carry Iggy names and labels; each kind has its own message counters', async () => {
-  const sink = { ...emptyStats(), messagesIn: 120, messagesOut: 100, messagesFiltered: 20, errors: 2, messagesDeadLettered: 5, guestMemoryBytes: 65536, lag: { 'orders/eu/west/3': 42 } };
+  const sink = {
+    ...emptyStats(),
+    messagesIn: 120,
+    messagesOut: 100,
+    messagesFiltered: 20,
+    errors: 2,
+    messagesDeadLettered: 5,
+    guestMemoryBytes: 65536,
+    lag: { 'orders/eu/west/3': 42 },
+  };
   const source = { ...emptyStats(), messagesIn: 7, messagesOut: 6 };
   const statuses = [
     status('sink', 'pg', sink, { restarts: 3, restartReasons: { trap: 2, manual: 1 } }),
@@ -64,8 +73,17 @@ test('stage durations export as a cumulative Prometheus histogram', async () => 
   assert.equal(sampleValue(text, 'iggy_connector_stage_duration_seconds_count', { ...labels, stage: 'commit' }), 0, 'every stage is exported, observed or not');
 });
 
-test('a connector\'s counters add up over its workers; point-in-time values come from the newest', () => {
-  const first = { ...emptyStats(), messagesIn: 10, messagesOut: 9, errors: 1, lastError: 'boom', offsets: { 's/t/0': '9' }, lag: { 's/t/0': 5 }, guestMemoryBytes: 100 };
+test("a connector's counters add up over its workers; point-in-time values come from the newest", () => {
+  const first = {
+    ...emptyStats(),
+    messagesIn: 10,
+    messagesOut: 9,
+    errors: 1,
+    lastError: 'boom',
+    offsets: { 's/t/0': '9' },
+    lag: { 's/t/0': 5 },
+    guestMemoryBytes: 100,
+  };
   observeStage(first, 'poll', 0.001);
   const second = { ...emptyStats(), messagesIn: 4, messagesOut: 4, offsets: { 's/t/0': '13' }, lag: { 's/t/0': 0 }, guestMemoryBytes: 50 };
   observeStage(second, 'poll', 0.002);
@@ -74,6 +92,9 @@ test('a connector\'s counters add up over its workers; point-in-time values come
   assert.equal(total.lastError, 'boom', 'the last error stays visible after a restart');
   assert.deepEqual([total.offsets, total.lag, total.guestMemoryBytes], [{ 's/t/0': '13' }, { 's/t/0': 0 }, 50]);
   assert.equal(total.stages.poll.count, 2);
-  assert.equal(total.stages.poll.buckets.reduce((a, b) => a + b, 0), 2);
+  assert.equal(
+    total.stages.poll.buckets.reduce((a, b) => a + b, 0),
+    2,
+  );
   assert.equal(first.messagesIn, 10, 'the inputs are not changed');
 });

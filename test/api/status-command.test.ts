@@ -32,10 +32,14 @@ forEachTarget(import.meta.url, (target) => {
     const total = 400;
     const rt = await startRuntimeFixture({ total, perPoll: 100, pollInterval: '10ms', apiKey: KEY, target: target() });
     t.after(() => rt.close());
-    await eventually(async () => {
-      const stats = await rt.getJson<StatsBody>('/stats', KEY);
-      return connectorIn(stats, 'sink', 'file').messages_processed === total ? true : undefined;
-    }, 60_000, `the sink to process all ${total} messages`);
+    await eventually(
+      async () => {
+        const stats = await rt.getJson<StatsBody>('/stats', KEY);
+        return connectorIn(stats, 'sink', 'file').messages_processed === total ? true : undefined;
+      },
+      60_000,
+      `the sink to process all ${total} messages`,
+    );
 
     const ok = await cli(['status', '--url', rt.api.url, '--api-key', KEY]);
     assert.equal(ok.code, 0, ok.stderr);
@@ -43,7 +47,14 @@ forEachTarget(import.meta.url, (target) => {
     assert.match(lines[0]!, /^iggy-connectors 9\.9\.9-test · pid \d+ · up \d+ s/);
     assert.match(lines[1]!, /^KIND\s+KEY\s+STATE\s+IN\s+OUT\s+LAG\s+ERRORS\s+RESTARTS\s+LAST ERROR$/);
     const rows = lines.slice(2).map((l) => l.split(/\s+/));
-    assert.deepEqual(rows.map((r) => r.slice(0, 3)), [['sink', 'file', 'running'], ['sink', 'spare', 'disabled'], ['source', 'numbers', 'running']]);
+    assert.deepEqual(
+      rows.map((r) => r.slice(0, 3)),
+      [
+        ['sink', 'file', 'running'],
+        ['sink', 'spare', 'disabled'],
+        ['source', 'numbers', 'running'],
+      ],
+    );
     assert.deepEqual(rows[0]!.slice(3, 8), [String(total), String(total), '0', '0', '0'], `the sink row: ${lines[2]}`);
     assert.deepEqual(rows[2]!.slice(3, 5), [String(total), String(total)], `the source row: ${lines[4]}`);
 

@@ -19,7 +19,16 @@ import { startRuntimeFixture } from './runtime-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'page-key-42';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const cellText = (page: Page, connector: string, field: string): Promise<string> =>
   page.locator(`tr[data-connector="${connector}"] td[data-field="${field}"]`).innerText();

@@ -3,7 +3,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { silentLogger } from '../../runtime/log/logger.js';
-import { Code, EvictionReason, Operation, PROTOCOL_VERSION, Status, decodeClientInfo, decodeClients, encodeGetClient, decodeLoginReply, encodeLoginRegister, encodeRequest, packVersion } from '../../runtime/iggy/codec/index.js';
+import {
+  Code,
+  EvictionReason,
+  Operation,
+  PROTOCOL_VERSION,
+  Status,
+  decodeClientInfo,
+  decodeClients,
+  encodeGetClient,
+  decodeLoginReply,
+  encodeLoginRegister,
+  encodeRequest,
+  packVersion,
+} from '../../runtime/iggy/codec/index.js';
 import { WireClient } from './wire-client.js';
 
 let broker: DevBroker;
@@ -27,7 +40,10 @@ test('iggy/iggy logs in: Register reply, result section, session > 0', async () 
   const info = decodeClientInfo(me.payload);
   assert.equal(info.userId, 0);
   const clients = decodeClients((await c.request(Code.GetClients)).payload);
-  assert.ok(clients.some((x) => x.clientId === info.clientId), 'GetClients lists this connection');
+  assert.ok(
+    clients.some((x) => x.clientId === info.clientId),
+    'GetClients lists this connection',
+  );
   assert.equal(decodeClientInfo((await c.request(Code.GetClient, encodeGetClient(info.clientId))).payload).address, info.address);
   assert.equal((await c.request(Code.GetClient, encodeGetClient(999_999))).payload.length, 0);
   await c.close();
@@ -93,7 +109,11 @@ test('logout answers with operation Logout and ends the session', async () => {
 
 test('a raw Register frame with request id 0 and session 0 is accepted byte for byte', async () => {
   const c = await WireClient.connect(broker.port);
-  const body = encodeLoginRegister({ version: { protocolVersion: PROTOCOL_VERSION, sdkName: 'rust-sdk', sdkVersion: '0.11.0' }, username: 'iggy', password: 'iggy' });
+  const body = encodeLoginRegister({
+    version: { protocolVersion: PROTOCOL_VERSION, sdkName: 'rust-sdk', sdkVersion: '0.11.0' },
+    username: 'iggy',
+    password: 'iggy',
+  });
   c.writeRaw(encodeRequest({ client: 42n, request: 0n, session: 0n, code: Code.LoginRegister }, body));
   const a = WireClient.answer(await c.nextFrame());
   assert.equal(a.status, 0);

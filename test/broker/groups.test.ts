@@ -6,8 +6,22 @@ import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 import { messageAt } from '../../runtime/batch/flat-batch.js';
 import {
-  Code, Operation, Polling, Status, decodeClientInfo, decodeGroupAssignment, decodeGroupDetails, decodeGroups, decodePollReply,
-  encodeCreateConsumerGroup, encodeCreateStream, encodeCreateTopic, encodeGroupRef, encodeGroupsOfTopic, encodePollMessages, encodeSendMessages,
+  Code,
+  Operation,
+  Polling,
+  Status,
+  decodeClientInfo,
+  decodeGroupAssignment,
+  decodeGroupDetails,
+  decodeGroups,
+  decodePollReply,
+  encodeCreateConsumerGroup,
+  encodeCreateStream,
+  encodeCreateTopic,
+  encodeGroupRef,
+  encodeGroupsOfTopic,
+  encodePollMessages,
+  encodeSendMessages,
 } from '../../runtime/iggy/codec/index.js';
 import { WireClient } from './wire-client.js';
 
@@ -49,7 +63,10 @@ test('create, duplicate and list consumer groups', async () => {
   const dup = await admin.request(Code.CreateConsumerGroup, encodeCreateConsumerGroup({ streamId: 'g', topicId: 't', name: 'workers' }));
   assert.equal(dup.status, Status.ConsumerGroupNameAlreadyExists);
   const list = decodeGroups((await admin.request(Code.GetConsumerGroups, encodeGroupsOfTopic('g', 't'))).payload);
-  assert.deepEqual(list.map((g) => g.name), ['workers']);
+  assert.deepEqual(
+    list.map((g) => g.name),
+    ['workers'],
+  );
 });
 
 test('join/leave/disconnect rebalance the partitions over the members', async () => {
@@ -63,7 +80,13 @@ test('join/leave/disconnect rebalance the partitions over the members', async ()
   assert.deepEqual(await assignment(b), [1, 3]);
   const d = await details();
   assert.equal(d.members.length, 2);
-  assert.deepEqual(d.members.map((m) => m.partitions), [[0, 2], [1, 3]]);
+  assert.deepEqual(
+    d.members.map((m) => m.partitions),
+    [
+      [0, 2],
+      [1, 3],
+    ],
+  );
   const me = decodeClientInfo((await b.request(Code.GetMe)).payload);
   assert.deepEqual(me.consumerGroups, [{ streamId: 0, topicId: 0, groupId: 0 }]);
   assert.equal((await a.request(Code.LeaveConsumerGroup, encodeGroupRef(ref))).status, 0);
@@ -80,11 +103,28 @@ test('join/leave/disconnect rebalance the partitions over the members', async ()
 
 test('group polls: members only, owned partitions only, offsets shared by the group', async () => {
   for (let p = 0; p < 4; p++) {
-    await admin.request(Code.SendMessages, encodeSendMessages({ streamId: 'g', topicId: 't', partitioning: { kind: 'partition', id: p }, messages: [{ payload: Buffer.from(`p${p}a`) }, { payload: Buffer.from(`p${p}b`) }] }));
+    await admin.request(
+      Code.SendMessages,
+      encodeSendMessages({
+        streamId: 'g',
+        topicId: 't',
+        partitioning: { kind: 'partition', id: p },
+        messages: [{ payload: Buffer.from(`p${p}a`) }, { payload: Buffer.from(`p${p}b`) }],
+      }),
+    );
   }
   const a = await member();
   const consumer = { kind: 'group' as const, id: 'workers' };
-  const pollReq = (partitionId?: number) => encodePollMessages({ consumer, streamId: 'g', topicId: 't', strategy: Polling.next(), count: 1, autoCommit: true, ...(partitionId === undefined ? {} : { partitionId }) });
+  const pollReq = (partitionId?: number) =>
+    encodePollMessages({
+      consumer,
+      streamId: 'g',
+      topicId: 't',
+      strategy: Polling.next(),
+      count: 1,
+      autoCommit: true,
+      ...(partitionId === undefined ? {} : { partitionId }),
+    });
   assert.equal((await a.request(Code.PollMessages, pollReq(0))).status, Status.ConsumerGroupMemberNotFound);
   await a.request(Code.JoinConsumerGroup, encodeGroupRef(ref));
   const b = await member();

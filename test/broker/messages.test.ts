@@ -6,9 +6,24 @@ import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 import { buildBatch, headersOf, messageAt, payloadOf } from '../../runtime/batch/flat-batch.js';
 import {
-  Code, Operation, Polling, Status, decodeConsumerOffsetInfo, decodePollReply, decodeSendReply, encodeCreateStream, encodeCreateTopic,
-  encodeDeleteConsumerOffset, encodeGetConsumerOffset, encodePollMessages, encodeSendMessages, encodeStoreConsumerOffset, encodeUserHeaders,
-  type Consumer, type Partitioning, type PollingStrategy,
+  Code,
+  Operation,
+  Polling,
+  Status,
+  decodeConsumerOffsetInfo,
+  decodePollReply,
+  decodeSendReply,
+  encodeCreateStream,
+  encodeCreateTopic,
+  encodeDeleteConsumerOffset,
+  encodeGetConsumerOffset,
+  encodePollMessages,
+  encodeSendMessages,
+  encodeStoreConsumerOffset,
+  encodeUserHeaders,
+  type Consumer,
+  type Partitioning,
+  type PollingStrategy,
 } from '../../runtime/iggy/codec/index.js';
 import type { MessageInput } from '../../runtime/batch/flat-batch.js';
 import { WireClient } from './wire-client.js';
@@ -35,14 +50,25 @@ async function send(topic: string, messages: MessageInput[] | ReturnType<typeof 
 }
 
 async function poll(topic: string, strategy: PollingStrategy, count: number, opts: { consumer?: Consumer; partitionId?: number; autoCommit?: boolean } = {}) {
-  const req = { consumer: opts.consumer ?? { kind: 'consumer' as const, id: 1 }, streamId: 's', topicId: topic, strategy, count, autoCommit: opts.autoCommit ?? false, partitionId: opts.partitionId ?? 0 };
+  const req = {
+    consumer: opts.consumer ?? { kind: 'consumer' as const, id: 1 },
+    streamId: 's',
+    topicId: topic,
+    strategy,
+    count,
+    autoCommit: opts.autoCommit ?? false,
+    partitionId: opts.partitionId ?? 0,
+  };
   const a = await c.request(Code.PollMessages, encodePollMessages(req));
   assert.equal(a.status, 0, `poll ${strategy.kind} refused with ${a.status}`);
   return decodePollReply(a.payload);
 }
 
 test('send then poll: ids, payloads, user headers and origin timestamps intact, offsets from 0', async () => {
-  const headers = encodeUserHeaders([{ key: 'trace', value: 'abc' }, { key: 'n', value: Buffer.from([1, 2, 3]) }]);
+  const headers = encodeUserHeaders([
+    { key: 'trace', value: 'abc' },
+    { key: 'n', value: Buffer.from([1, 2, 3]) },
+  ]);
   const flat = buildBatch([
     { id: 11n, originTimestamp: 1_700_000_000_000_000n, payload: Buffer.from('first'), headers },
     { id: 12n, originTimestamp: 1_700_000_000_000_500n, payload: Buffer.from('second') },
@@ -70,7 +96,10 @@ test('every polling strategy: offset (mid-batch slice), timestamp, first, last, 
   const fromOne = await poll('t', Polling.offset(1), 1);
   assert.deepEqual([fromOne.batch.count, messageAt(fromOne.batch, 0).id], [1, 12n], 'a slice of a stored batch');
   const last = await poll('t', Polling.last(), 2);
-  assert.deepEqual([...Array(last.batch.count).keys()].map((i) => messageAt(last.batch, i).offset), [1n, 2n]);
+  assert.deepEqual(
+    [...Array(last.batch.count).keys()].map((i) => messageAt(last.batch, i).offset),
+    [1n, 2n],
+  );
   const stamp = messageAt(last.batch, 1).timestamp;
   const byTime = await poll('t', Polling.timestamp(stamp), 10);
   assert.equal(messageAt(byTime.batch, 0).offset, 2n);
@@ -83,7 +112,10 @@ test('every polling strategy: offset (mid-batch slice), timestamp, first, last, 
 });
 
 test('consumer offsets: after storing offset 1, next returns from 2; get and delete', async () => {
-  await send('offsets', [0, 1, 2, 3].map((i) => ({ payload: Buffer.from(`m${i}`) })));
+  await send(
+    'offsets',
+    [0, 1, 2, 3].map((i) => ({ payload: Buffer.from(`m${i}`) })),
+  );
   const consumer: Consumer = { kind: 'consumer', id: 7 };
   const ref = { consumer, streamId: 's', topicId: 'offsets', partitionId: 0 };
   const none = await c.request(Code.GetConsumerOffset, encodeGetConsumerOffset(ref));
@@ -112,7 +144,12 @@ test('auto-commit stores the last polled offset', async () => {
 });
 
 test('a wrong message checksum is refused with 4027 and nothing is stored', async () => {
-  const body = encodeSendMessages({ streamId: 's', topicId: 't', partitioning: { kind: 'partition', id: 1 }, messages: [{ payload: Buffer.from('tampered') }] });
+  const body = encodeSendMessages({
+    streamId: 's',
+    topicId: 't',
+    partitioning: { kind: 'partition', id: 1 },
+    messages: [{ payload: Buffer.from('tampered') }],
+  });
   body[body.length - 1]! ^= 0xff;
   const a = await c.request(Code.SendMessages, body);
   assert.equal(a.status, Status.InvalidMessageChecksum);
@@ -135,7 +172,10 @@ test('partitioning: unknown partition refused, key and balanced spread over part
 
 test('1,000 messages in 10 batches poll back in one reply, in order', async () => {
   for (let b = 0; b < 10; b++) {
-    const a = await send('big', Array.from({ length: 100 }, (_, i) => ({ id: BigInt(b * 100 + i + 1), payload: Buffer.alloc(100, b) })));
+    const a = await send(
+      'big',
+      Array.from({ length: 100 }, (_, i) => ({ id: BigInt(b * 100 + i + 1), payload: Buffer.alloc(100, b) })),
+    );
     assert.equal(a.status, 0);
   }
   const polled = await poll('big', Polling.offset(50), 1000);

@@ -4,8 +4,22 @@ import assert from 'node:assert/strict';
 import { startDevBroker, type DevBroker } from '../../runtime/broker/index.js';
 import { silentLogger } from '../../runtime/log/logger.js';
 import {
-  Code, Operation, Status, NEVER, decodeClusterMetadata, decodeStats, decodeStreamDetails, decodeStreams, decodeTopicDetails, decodeTopics,
-  encodeCreateStream, encodeCreateTopic, encodeStreamRef, encodeTopicOptions, encodeTopicRef, encodeUserHeaders,
+  Code,
+  Operation,
+  Status,
+  NEVER,
+  decodeClusterMetadata,
+  decodeStats,
+  decodeStreamDetails,
+  decodeStreams,
+  decodeTopicDetails,
+  decodeTopics,
+  encodeCreateStream,
+  encodeCreateTopic,
+  encodeStreamRef,
+  encodeTopicOptions,
+  encodeTopicRef,
+  encodeUserHeaders,
 } from '../../runtime/iggy/codec/index.js';
 import { WireClient } from './wire-client.js';
 
@@ -33,12 +47,23 @@ test('create stream returns its details behind a result section; ids are 0-based
 });
 
 test('create topic: answered as CreateTopicWithAssignments (64) with 0-based partitions', async () => {
-  const a = await c.request(Code.CreateTopic, encodeCreateTopic({ streamId: 'orders', partitionsCount: 3, name: 'created', options: encodeTopicOptions({ consumerOffsetDurability: 'replicated', compression: 'none' }) }));
+  const a = await c.request(
+    Code.CreateTopic,
+    encodeCreateTopic({
+      streamId: 'orders',
+      partitionsCount: 3,
+      name: 'created',
+      options: encodeTopicOptions({ consumerOffsetDurability: 'replicated', compression: 'none' }),
+    }),
+  );
   assert.equal(a.status, 0);
   assert.equal(a.header?.operation, Operation.CreateTopicWithAssignments);
   const d = decodeTopicDetails(a.payload);
   assert.equal(d.topic.name, 'created');
-  assert.deepEqual(d.partitions.map((p) => p.id), [0, 1, 2]);
+  assert.deepEqual(
+    d.partitions.map((p) => p.id),
+    [0, 1, 2],
+  );
   assert.equal(d.topic.messageExpiry, NEVER);
   const dup = await c.request(Code.CreateTopic, encodeCreateTopic({ streamId: 0, partitionsCount: 1, name: 'created' }));
   assert.equal(dup.status, Status.TopicNameAlreadyExists);
@@ -50,7 +75,10 @@ test('unknown stream, unknown option key, too many partitions are refused with I
   assert.equal(unknownStream.status, Status.StreamIdNotFound);
   const unknownName = await c.request(Code.GetTopics, encodeStreamRef('nope'));
   assert.equal(unknownName.status, Status.StreamNameNotFound);
-  const badOption = await c.request(Code.CreateTopic, encodeCreateTopic({ streamId: 0, partitionsCount: 1, name: 'x', options: encodeUserHeaders([{ key: 'replication_factor', value: '3' }]) }));
+  const badOption = await c.request(
+    Code.CreateTopic,
+    encodeCreateTopic({ streamId: 0, partitionsCount: 1, name: 'x', options: encodeUserHeaders([{ key: 'replication_factor', value: '3' }]) }),
+  );
   assert.equal(badOption.status, Status.UnsupportedOptionKey);
   const tooMany = await c.request(Code.CreateTopic, encodeCreateTopic({ streamId: 0, partitionsCount: 5000, name: 'x' }));
   assert.equal(tooMany.status, Status.TooManyPartitions);
@@ -65,9 +93,15 @@ test('get/list streams and topics by id and by name; get of an unknown one is an
   assert.equal(missing.status, 0);
   assert.equal(missing.payload.length, 0);
   const list = decodeStreams((await c.request(Code.GetStreams)).payload);
-  assert.deepEqual(list.map((s) => [s.id, s.name, s.topicsCount]), [[0, 'orders', 1]]);
+  assert.deepEqual(
+    list.map((s) => [s.id, s.name, s.topicsCount]),
+    [[0, 'orders', 1]],
+  );
   const topics = decodeTopics((await c.request(Code.GetTopics, encodeStreamRef(0))).payload);
-  assert.deepEqual(topics.map((t) => [t.id, t.name, t.partitionsCount]), [[0, 'created', 3]]);
+  assert.deepEqual(
+    topics.map((t) => [t.id, t.name, t.partitionsCount]),
+    [[0, 'created', 3]],
+  );
   const topic = decodeTopicDetails((await c.request(Code.GetTopic, encodeTopicRef('orders', 'created'))).payload);
   assert.equal(topic.partitions.length, 3);
 });

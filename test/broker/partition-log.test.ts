@@ -9,7 +9,10 @@ import { encodeBatch, verifyBatch, encodePollReplyHead, decodePollReply } from '
 import { messageAt, payloadOf } from '../../runtime/batch/flat-batch.js';
 
 function record(payloads: string[]): Buffer {
-  return encodeBatch(payloads.map((p, i) => ({ id: BigInt(i + 1), payload: Buffer.from(p) })), { now: 1n });
+  return encodeBatch(
+    payloads.map((p, i) => ({ id: BigInt(i + 1), payload: Buffer.from(p) })),
+    { now: 1n },
+  );
 }
 
 function appendAll(log: PartitionLog, batches: string[][], t0 = 1_000n): void {

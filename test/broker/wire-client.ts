@@ -2,8 +2,21 @@
 // elsewhere): one socket, one request at a time, SDK-like request ids and session.
 import { connect, type Socket } from 'node:net';
 import {
-  Code, Command, PROTOCOL_VERSION, decodeEviction, decodeLoginReply, decodeReplyHeader, encodeLoginRegister, encodeRequest,
-  frameCommand, replyBody, splitReplyBody, type EvictionHeader, type ReplyHeader, operationForCode, Operation,
+  Code,
+  Command,
+  PROTOCOL_VERSION,
+  decodeEviction,
+  decodeLoginReply,
+  decodeReplyHeader,
+  encodeLoginRegister,
+  encodeRequest,
+  frameCommand,
+  replyBody,
+  splitReplyBody,
+  type EvictionHeader,
+  type ReplyHeader,
+  operationForCode,
+  Operation,
 } from '../../runtime/iggy/codec/index.js';
 import { FrameSplitter } from '../../runtime/broker/frame-splitter.js';
 
@@ -105,7 +118,10 @@ export class WireClient {
   }
 
   async login(username = 'iggy', password = 'iggy', protocolVersion = PROTOCOL_VERSION): Promise<Answer> {
-    const a = await this.request(Code.LoginRegister, encodeLoginRegister({ version: { protocolVersion, sdkName: 'broker-test', sdkVersion: '0.0.1' }, username, password }));
+    const a = await this.request(
+      Code.LoginRegister,
+      encodeLoginRegister({ version: { protocolVersion, sdkName: 'broker-test', sdkVersion: '0.0.1' }, username, password }),
+    );
     if (a.status === 0 && a.payload.length > 0) this.session = decodeLoginReply(a.payload).session;
     return a;
   }

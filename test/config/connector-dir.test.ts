@@ -31,7 +31,14 @@ test("Iggy's runtime file and connector files load unchanged apart from `path`",
   const ws = workspace(t);
   const config = await loadConfig(iggyLayout(ws), { env: {} });
 
-  assert.deepEqual(config.iggy, { address: 'localhost:8090', host: 'localhost', port: 8090, username: 'iggy', password: 'iggy', tls: { enabled: false, caFile: ws.path('certs/ca.pem') } });
+  assert.deepEqual(config.iggy, {
+    address: 'localhost:8090',
+    host: 'localhost',
+    port: 8090,
+    username: 'iggy',
+    password: 'iggy',
+    tls: { enabled: false, caFile: ws.path('certs/ca.pem') },
+  });
   assert.deepEqual(config.http, { enabled: true, address: '127.0.0.1:0', corsOrigins: [] });
   assert.equal(config.state.path, ws.path('local_state'));
 
@@ -44,7 +51,15 @@ test("Iggy's runtime file and connector files load unchanged apart from `path`",
   assert.equal(sink.path, ws.path('connectors/components/stdout_sink.wasm'));
   assert.deepEqual(sink.config, { print_payload: true });
   assert.deepEqual(sink.streams, [
-    { stream: 'orders', topics: ['created', 'paid'], schema: 'json', batchSize: 100, pollIntervalMs: 10, consumerGroup: 'console', path: 'sinks.stdout.streams[0]' },
+    {
+      stream: 'orders',
+      topics: ['created', 'paid'],
+      schema: 'json',
+      batchSize: 100,
+      pollIntervalMs: 10,
+      consumerGroup: 'console',
+      path: 'sinks.stdout.streams[0]',
+    },
   ]);
   assert.deepEqual(sink.transforms, [
     { name: 'add_fields', enabled: true, options: { fields: [{ key: 'origin', value: { static: 'console' } }] }, path: 'sinks.stdout.transforms.add_fields' },
@@ -95,20 +110,29 @@ test('environment overrides reach connector files, and the directory itself', as
 test('problems inside a connector file name the file', async (t) => {
   const ws = workspace(t);
   const file = iggyLayout(ws);
-  ws.write('connectors/stdout_sink.toml', 'type = "sink"\nkey = "stdout"\npath = "components/stdout_sink"\n[[streams]]\nstream = "s"\ntopics = ["t"]\nbatch_length = "x"\n');
+  ws.write(
+    'connectors/stdout_sink.toml',
+    'type = "sink"\nkey = "stdout"\npath = "components/stdout_sink"\n[[streams]]\nstream = "s"\ntopics = ["t"]\nbatch_length = "x"\n',
+  );
   ws.write('connectors/broken_type.toml', 'type = "pipe"\nkey = "b"\n');
   ws.write('connectors/no_key.toml', 'type = "sink"\n');
-  assert.deepEqual(await problemsOf(file), [
-    { path: 'connectors/broken_type.toml: type', message: 'expected "sink" or "source", got "pipe"' },
-    { path: 'connectors/no_key.toml: key', message: "required key `key` is missing: the connector's unique key" },
-    { path: 'sinks.stdout.streams[0].batch_length', message: `expected a positive integer, got "x" (in ${ws.path('connectors/stdout_sink.toml')})` },
-  ].map((p) => (p.path.startsWith('connectors/') ? { ...p, path: `${ws.path(p.path.split(':')[0])}:${p.path.split(':')[1]}` } : p)));
+  assert.deepEqual(
+    await problemsOf(file),
+    [
+      { path: 'connectors/broken_type.toml: type', message: 'expected "sink" or "source", got "pipe"' },
+      { path: 'connectors/no_key.toml: key', message: "required key `key` is missing: the connector's unique key" },
+      { path: 'sinks.stdout.streams[0].batch_length', message: `expected a positive integer, got "x" (in ${ws.path('connectors/stdout_sink.toml')})` },
+    ].map((p) => (p.path.startsWith('connectors/') ? { ...p, path: `${ws.path(p.path.split(':')[0])}:${p.path.split(':')[1]}` } : p)),
+  );
 });
 
 test('duplicate connector keys across files are errors', async (t) => {
   const ws = workspace(t);
   const file = iggyLayout(ws);
-  ws.write('connectors/stdout_copy.toml', 'type = "sink"\nkey = "stdout"\nversion = 0\npath = "components/stdout_sink"\n[[streams]]\nstream = "s"\ntopics = ["t"]\n');
+  ws.write(
+    'connectors/stdout_copy.toml',
+    'type = "sink"\nkey = "stdout"\nversion = 0\npath = "components/stdout_sink"\n[[streams]]\nstream = "s"\ntopics = ["t"]\n',
+  );
   assert.deepEqual(await problemsOf(file), [
     {
       path: 'sinks.stdout',
@@ -118,7 +142,10 @@ test('duplicate connector keys across files are errors', async (t) => {
 
   const ws2 = workspace(t);
   const file2 = iggyLayout(ws2);
-  ws2.write('config.toml', `[connectors]\nconfig_dir = "connectors"\n[sinks.stdout]\npath = "connectors/components/stdout_sink.wasm"\n[[sinks.stdout.streams]]\nstream = "s"\ntopics = ["t"]\n`);
+  ws2.write(
+    'config.toml',
+    `[connectors]\nconfig_dir = "connectors"\n[sinks.stdout]\npath = "connectors/components/stdout_sink.wasm"\n[[sinks.stdout.streams]]\nstream = "s"\ntopics = ["t"]\n`,
+  );
   assert.deepEqual(await problemsOf(file2), [
     {
       path: 'sinks.stdout',

@@ -177,12 +177,21 @@ test('an override that matches no key, or does not fit its key, is a problem nam
       assert.ok(error instanceof ConfigError);
       assert.deepEqual(error.problems, [
         { path: 'IGGY_CONNECTORS_IGGY_ADRESS', message: 'no configuration key matches `ADRESS` under `iggy`; did you mean `ADDRESS`?' },
-        { path: 'sinks.my.errors.dead_letter', message: 'expected a table written as JSON, got "{stream: dlq}" (set by environment variable IGGY_CONNECTORS_SINK_MY_ERRORS_DEAD_LETTER)' },
-        { path: 'IGGY_CONNECTORS_SINK_MY_STREAMS_0_BATCH_SIZ', message: 'no configuration key matches `BATCH_SIZ` under `sinks.my.streams[0]`; did you mean `BATCH_SIZE`?' },
+        {
+          path: 'sinks.my.errors.dead_letter',
+          message: 'expected a table written as JSON, got "{stream: dlq}" (set by environment variable IGGY_CONNECTORS_SINK_MY_ERRORS_DEAD_LETTER)',
+        },
+        {
+          path: 'IGGY_CONNECTORS_SINK_MY_STREAMS_0_BATCH_SIZ',
+          message: 'no configuration key matches `BATCH_SIZ` under `sinks.my.streams[0]`; did you mean `BATCH_SIZE`?',
+        },
         { path: 'IGGY_CONNECTORS_SINK_MY_STREAMS_3_STREAM', message: 'no configuration key matches `3_STREAM` under `sinks.my.streams`; known: 0, 1' },
         { path: 'IGGY_CONNECTORS_SINK_NOPE_ENABLED', message: 'no configuration key matches `NOPE_ENABLED` under `sinks`; known: MY, MY_PG' },
         { path: 'sinks.my.verbose', message: 'expected a boolean (true or false), got "yes" (set by environment variable IGGY_CONNECTORS_SINK_MY_VERBOSE)' },
-        { path: 'sinks.my.streams[0].batch_length', message: 'expected a positive integer, got "many" (set by environment variable IGGY_CONNECTORS_SINK_MY_STREAMS_0_BATCH_SIZE)' },
+        {
+          path: 'sinks.my.streams[0].batch_length',
+          message: 'expected a positive integer, got "many" (set by environment variable IGGY_CONNECTORS_SINK_MY_STREAMS_0_BATCH_SIZE)',
+        },
       ]);
       return true;
     },

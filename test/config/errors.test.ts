@@ -30,21 +30,29 @@ function problemsOf(ws: Workspace, text: string, env: NodeJS.ProcessEnv = {}): C
 
 test('a wrong value type is reported at its path, quoting what was found', (t) => {
   const ws = workspace(t);
-  const text = SINK.replace('topics = ["tp"]', 'topics = ["tp"]\nbatch_size = "ten"\npoll_interval = "5 parsecs"\nschema = "xml"') + `
+  const text =
+    SINK.replace('topics = ["tp"]', 'topics = ["tp"]\nbatch_size = "ten"\npoll_interval = "5 parsecs"\nschema = "xml"') +
+    `
 [sinks.s.limits]
 memory_limit = "lots"
 call_timeout = "0s"
 [sinks.s.restart]
 max_restarts = -1
 `;
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    { path: 'sinks.s.streams[0].batch_size', message: 'expected a positive integer, got "ten"' },
-    { path: 'sinks.s.streams[0].poll_interval', message: 'expected a duration like "5ms", "1.5s", "2m", "1h", "500us" or an integer of milliseconds, got "5 parsecs"' },
-    { path: 'sinks.s.streams[0].schema', message: 'expected one of "json", "raw", "text", "proto", "avro", "flatbuffer", got "xml"' },
-    { path: 'sinks.s.limits.memory_limit', message: 'expected a size like "64 MiB", "1GB" or an integer of bytes, got "lots"' },
-    { path: 'sinks.s.limits.call_timeout', message: 'expected a duration greater than zero, got "0s"' },
-    { path: 'sinks.s.restart.max_restarts', message: 'expected a non-negative integer, got -1' },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([
+      { path: 'sinks.s.streams[0].batch_size', message: 'expected a positive integer, got "ten"' },
+      {
+        path: 'sinks.s.streams[0].poll_interval',
+        message: 'expected a duration like "5ms", "1.5s", "2m", "1h", "500us" or an integer of milliseconds, got "5 parsecs"',
+      },
+      { path: 'sinks.s.streams[0].schema', message: 'expected one of "json", "raw", "text", "proto", "avro", "flatbuffer", got "xml"' },
+      { path: 'sinks.s.limits.memory_limit', message: 'expected a size like "64 MiB", "1GB" or an integer of bytes, got "lots"' },
+      { path: 'sinks.s.limits.call_timeout', message: 'expected a duration greater than zero, got "0s"' },
+      { path: 'sinks.s.restart.max_restarts', message: 'expected a non-negative integer, got -1' },
+    ]),
+  );
 });
 
 test('an unknown key is an error with a "did you mean" hint, or the list of keys when nothing is close', (t) => {
@@ -62,12 +70,15 @@ zzzzzzzzzz = 1
 [sink.s]
 x = 1
 `;
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    { path: 'iggy.adress', message: 'unknown key `adress`; did you mean `address`?' },
-    { path: 'sinks.s.streams[0].batch_sise', message: 'unknown key `batch_sise`; did you mean `batch_size`?' },
-    { path: 'sinks.s.limits.zzzzzzzzzz', message: 'unknown key `zzzzzzzzzz`; expected one of: memory_limit, call_timeout' },
-    { path: 'sink', message: 'unknown key `sink`; did you mean `sinks`?' },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([
+      { path: 'iggy.adress', message: 'unknown key `adress`; did you mean `address`?' },
+      { path: 'sinks.s.streams[0].batch_sise', message: 'unknown key `batch_sise`; did you mean `batch_size`?' },
+      { path: 'sinks.s.limits.zzzzzzzzzz', message: 'unknown key `zzzzzzzzzz`; expected one of: memory_limit, call_timeout' },
+      { path: 'sink', message: 'unknown key `sink`; did you mean `sinks`?' },
+    ]),
+  );
 });
 
 test('missing required keys are named', (t) => {
@@ -82,13 +93,16 @@ schema = "json"
 path = "c.wasm"
 streams = [{ stream = "st" }]
 `;
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    { path: 'sinks.a.path', message: "required key `path` is missing: the connector component's .wasm file" },
-    { path: 'sinks.a.streams', message: 'required key `streams` is missing: at least one [[streams]] entry' },
-    { path: 'sinks.b.streams[0].stream', message: 'required key `stream` is missing: the stream to consume from' },
-    { path: 'sinks.b.streams[0].topics', message: 'required key `topics` is missing: the topics to consume, e.g. ["events"]' },
-    { path: 'sources.r.streams[0].topic', message: 'required key `topic` is missing: the topic to produce to' },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([
+      { path: 'sinks.a.path', message: "required key `path` is missing: the connector component's .wasm file" },
+      { path: 'sinks.a.streams', message: 'required key `streams` is missing: at least one [[streams]] entry' },
+      { path: 'sinks.b.streams[0].stream', message: 'required key `stream` is missing: the stream to consume from' },
+      { path: 'sinks.b.streams[0].topics', message: 'required key `topics` is missing: the topics to consume, e.g. ["events"]' },
+      { path: 'sources.r.streams[0].topic', message: 'required key `topic` is missing: the topic to produce to' },
+    ]),
+  );
 });
 
 test('a component that does not exist is named by its resolved path, with a build hint under guest-examples/', (t) => {
@@ -105,13 +119,16 @@ path = "build/h.wasm"
 stream = "st"
 topics = ["tp"]
 `;
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    {
-      path: 'sinks.g.path',
-      message: `component not found: ${ws.path('guest-examples/js/stdout-sink/stdout_sink.wasm')}; build the guests with \`npm run build:guests\``,
-    },
-    { path: 'sinks.h.path', message: `component not found: ${ws.path('build/h.wasm')}` },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([
+      {
+        path: 'sinks.g.path',
+        message: `component not found: ${ws.path('guest-examples/js/stdout-sink/stdout_sink.wasm')}; build the guests with \`npm run build:guests\``,
+      },
+      { path: 'sinks.h.path', message: `component not found: ${ws.path('build/h.wasm')}` },
+    ]),
+  );
 });
 
 test('transforms on a schema other than JSON are an error; *_convert transforms and disabled ones are not', (t) => {
@@ -132,20 +149,24 @@ enabled = false
 [sinks.s.transforms.proto_convert]
 enabled = true
 `;
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    {
-      path: 'sinks.s.transforms.add_fields',
-      message: 'transforms act on JSON payloads, but `streams[1]` uses schema "raw"; remove the transform or use schema = "json"',
-    },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([
+      {
+        path: 'sinks.s.transforms.add_fields',
+        message: 'transforms act on JSON payloads, but `streams[1]` uses schema "raw"; remove the transform or use schema = "json"',
+      },
+    ]),
+  );
 });
 
 test('batch_size and its Iggy spelling batch_length together are an error', (t) => {
   const ws = workspace(t);
   const text = SINK.replace('topics = ["tp"]', 'topics = ["tp"]\nbatch_size = 10\nbatch_length = 20');
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    { path: 'sinks.s.streams[0].batch_length', message: '`batch_length` is another name for `batch_size`; set only one of them' },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([{ path: 'sinks.s.streams[0].batch_length', message: '`batch_length` is another name for `batch_size`; set only one of them' }]),
+  );
 });
 
 test('rules between keys: dead letter target, delays, partitioning, addresses, preopens, credentials', (t) => {
@@ -183,28 +204,37 @@ stream = "st"
 topic = "tp"
 partitioning = { partition_id = 1, messages_key = "k" }
 `;
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    { path: 'iggy.address', message: 'expected "host:port" with a port in 1-65535, e.g. "127.0.0.1:8090", got "localhost"' },
-    { path: 'iggy.password', message: 'required key `password` is missing: `username` is set, so a password is needed too (or use `token`)' },
-    { path: 'http.address', message: 'expected "host:port" with a port in 0-65535, e.g. "127.0.0.1:8081", got "127.0.0.1:99999"' },
-    { path: 'sinks.s.permissions.preopens[0].guest', message: 'expected an absolute guest path starting with "/", got "data"' },
-    { path: 'sinks.s.permissions.preopens[0].host', message: `directory not found: ${ws.path('missing-dir')}` },
-    { path: 'sinks.s.permissions.env[0]', message: 'expected an environment variable name, got "NOT-A-NAME"' },
-    { path: 'sinks.s.permissions.allowed_hosts[0]', message: 'expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got "http://db:5432"' },
-    { path: 'sinks.s.permissions.allowed_hosts[1]', message: 'expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got "db:"' },
-    { path: 'sinks.s.permissions.stdio', message: 'expected one of "log", "inherit", "discard", got "screen"' },
-    { path: 'sinks.s.restart.max_delay', message: 'must not be shorter than initial_delay (60000 ms), got 1000 ms' },
-    { path: 'sinks.s.errors.retry_max', message: 'must not be shorter than retry_initial (10000 ms), got 1000 ms' },
-    {
-      path: 'sinks.s.errors.dead_letter',
-      message: 'required key `dead_letter` is missing: on_permanent = "dead_letter" needs dead_letter = { stream = "...", topic = "..." }',
-    },
-    { path: 'sources.r.streams[0].partitioning', message: 'expected "balanced", { partition_id = <n> } or { messages_key = "<field>" }, got "random"' },
-    {
-      path: 'sources.r.streams[1].partitioning',
-      message: 'expected "balanced", { partition_id = <n> } or { messages_key = "<field>" }, got a table with keys partition_id, messages_key',
-    },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([
+      { path: 'iggy.address', message: 'expected "host:port" with a port in 1-65535, e.g. "127.0.0.1:8090", got "localhost"' },
+      { path: 'iggy.password', message: 'required key `password` is missing: `username` is set, so a password is needed too (or use `token`)' },
+      { path: 'http.address', message: 'expected "host:port" with a port in 0-65535, e.g. "127.0.0.1:8081", got "127.0.0.1:99999"' },
+      { path: 'sinks.s.permissions.preopens[0].guest', message: 'expected an absolute guest path starting with "/", got "data"' },
+      { path: 'sinks.s.permissions.preopens[0].host', message: `directory not found: ${ws.path('missing-dir')}` },
+      { path: 'sinks.s.permissions.env[0]', message: 'expected an environment variable name, got "NOT-A-NAME"' },
+      {
+        path: 'sinks.s.permissions.allowed_hosts[0]',
+        message: 'expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got "http://db:5432"',
+      },
+      {
+        path: 'sinks.s.permissions.allowed_hosts[1]',
+        message: 'expected "host", "host:port", "*.domain:port", "[ipv6]:port", "*:port" or "*" (no scheme, no path, port 0-65535 or *), got "db:"',
+      },
+      { path: 'sinks.s.permissions.stdio', message: 'expected one of "log", "inherit", "discard", got "screen"' },
+      { path: 'sinks.s.restart.max_delay', message: 'must not be shorter than initial_delay (60000 ms), got 1000 ms' },
+      { path: 'sinks.s.errors.retry_max', message: 'must not be shorter than retry_initial (10000 ms), got 1000 ms' },
+      {
+        path: 'sinks.s.errors.dead_letter',
+        message: 'required key `dead_letter` is missing: on_permanent = "dead_letter" needs dead_letter = { stream = "...", topic = "..." }',
+      },
+      { path: 'sources.r.streams[0].partitioning', message: 'expected "balanced", { partition_id = <n> } or { messages_key = "<field>" }, got "random"' },
+      {
+        path: 'sources.r.streams[1].partitioning',
+        message: 'expected "balanced", { partition_id = <n> } or { messages_key = "<field>" }, got a table with keys partition_id, messages_key',
+      },
+    ]),
+  );
 });
 
 test('the error message lists every problem as "path: message", one per line', (t) => {
@@ -254,16 +284,18 @@ test('a missing file is CONFIG_NOT_FOUND naming the absolute path', (t) => {
 test('a connector key that cannot appear in URLs and variable names is refused', (t) => {
   const ws = workspace(t);
   const text = SINK.replaceAll('sinks.s', 'sinks."my sink"');
-  assert.deepEqual(problemsOf(ws, text), sorted([
-    { path: 'sinks."my sink"', message: 'connector keys may contain only letters, digits, "_" and "-", got "my sink"' },
-  ]));
+  assert.deepEqual(
+    problemsOf(ws, text),
+    sorted([{ path: 'sinks."my sink"', message: 'connector keys may contain only letters, digits, "_" and "-", got "my sink"' }]),
+  );
 });
 
 test('a transform on a non-JSON stream is reported once, not again by the transform validator', (t) => {
   const ws = workspace(t);
   ws.component('c.wasm');
   const calls: string[] = [];
-  const text = SINK.replace('topics = ["tp"]', 'topics = ["tp"]\nschema = "text"') + '[sinks.s.transforms.add_fields]\nfields = []\n[sinks.s.transforms.proto_convert]\n';
+  const text =
+    SINK.replace('topics = ["tp"]', 'topics = ["tp"]\nschema = "text"') + '[sinks.s.transforms.add_fields]\nfields = []\n[sinks.s.transforms.proto_convert]\n';
   assert.throws(
     () =>
       parseConfig(text, {
@@ -277,7 +309,10 @@ test('a transform on a non-JSON stream is reported once, not again by the transf
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.deepEqual(error.problems, [
-        { path: 'sinks.s.transforms.add_fields', message: 'transforms act on JSON payloads, but `streams[0]` uses schema "text"; remove the transform or use schema = "json"' },
+        {
+          path: 'sinks.s.transforms.add_fields',
+          message: 'transforms act on JSON payloads, but `streams[0]` uses schema "text"; remove the transform or use schema = "json"',
+        },
         { path: 'sinks.s.transforms.proto_convert', message: 'validator refuses text' },
       ]);
       return true;

@@ -10,7 +10,12 @@ import { ConfigError, loadConfig } from '../../runtime/config/index.js';
 import { COMPONENT_PREAMBLE, workspace } from './workspace.js';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../../config', import.meta.url));
-const examples = ['demo.toml', ...readdirSync(join(CONFIG_DIR, 'examples')).filter((f) => f.endsWith('.toml')).map((f) => join('examples', f))];
+const examples = [
+  'demo.toml',
+  ...readdirSync(join(CONFIG_DIR, 'examples'))
+    .filter((f) => f.endsWith('.toml'))
+    .map((f) => join('examples', f)),
+];
 
 for (const example of examples) {
   test(`config/${example} is valid`, async (t) => {
@@ -56,10 +61,12 @@ test('config/demo.toml is the quickstart pipeline: random source -> example_stre
     { address: config.iggy.address, username: config.iggy.username, password: config.iggy.password },
     { address: '127.0.0.1:8090', username: 'iggy', password: 'iggy' },
   );
-  assert.deepEqual(config.sources.map((s) => [s.key, s.path, s.streams.map((x) => `${x.stream}/${x.topic}`)]), [
-    ['random', ws.path('guest-examples/js/random-source/random_source.wasm'), ['example_stream/example_topic']],
-  ]);
-  assert.deepEqual(config.sinks.map((s) => [s.key, s.path, s.streams.map((x) => `${x.stream}/${x.topics.join(',')}`), s.transforms.map((x) => x.name)]), [
-    ['stdout', ws.path('guest-examples/js/stdout-sink/stdout_sink.wasm'), ['example_stream/example_topic'], ['add_fields']],
-  ]);
+  assert.deepEqual(
+    config.sources.map((s) => [s.key, s.path, s.streams.map((x) => `${x.stream}/${x.topic}`)]),
+    [['random', ws.path('guest-examples/js/random-source/random_source.wasm'), ['example_stream/example_topic']]],
+  );
+  assert.deepEqual(
+    config.sinks.map((s) => [s.key, s.path, s.streams.map((x) => `${x.stream}/${x.topics.join(',')}`), s.transforms.map((x) => x.name)]),
+    [['stdout', ws.path('guest-examples/js/stdout-sink/stdout_sink.wasm'), ['example_stream/example_topic'], ['add_fields']]],
+  );
 });

@@ -123,13 +123,47 @@ test('a config using every key loads into the normalized model', async (t) => {
   assert.equal(config.sinks.length, 1);
   const sink = config.sinks[0] as SinkConfig;
   assert.deepEqual(
-    { kind: sink.kind, key: sink.key, enabled: sink.enabled, name: sink.name, path: sink.path, version: sink.version, verbose: sink.verbose, tomlPath: sink.tomlPath },
-    { kind: 'sink', key: 'stdout', enabled: true, name: 'Stdout sink', path: ws.path('components/stdout_sink.wasm'), version: 3, verbose: true, tomlPath: 'sinks.stdout' },
+    {
+      kind: sink.kind,
+      key: sink.key,
+      enabled: sink.enabled,
+      name: sink.name,
+      path: sink.path,
+      version: sink.version,
+      verbose: sink.verbose,
+      tomlPath: sink.tomlPath,
+    },
+    {
+      kind: 'sink',
+      key: 'stdout',
+      enabled: true,
+      name: 'Stdout sink',
+      path: ws.path('components/stdout_sink.wasm'),
+      version: 3,
+      verbose: true,
+      tomlPath: 'sinks.stdout',
+    },
   );
   assert.equal(sink.sourceFile, undefined);
   assert.deepEqual(sink.streams, [
-    { stream: 'example_stream', topics: ['a', 'b'], schema: 'json', batchSize: 500, pollIntervalMs: 1500, consumerGroup: 'cg', path: 'sinks.stdout.streams[0]' },
-    { stream: 'other', topics: ['c'], schema: 'json', batchSize: 7, pollIntervalMs: 5, consumerGroup: 'iggy-connect-sink-stdout', path: 'sinks.stdout.streams[1]' },
+    {
+      stream: 'example_stream',
+      topics: ['a', 'b'],
+      schema: 'json',
+      batchSize: 500,
+      pollIntervalMs: 1500,
+      consumerGroup: 'cg',
+      path: 'sinks.stdout.streams[0]',
+    },
+    {
+      stream: 'other',
+      topics: ['c'],
+      schema: 'json',
+      batchSize: 7,
+      pollIntervalMs: 5,
+      consumerGroup: 'iggy-connect-sink-stdout',
+      path: 'sinks.stdout.streams[1]',
+    },
   ]);
   assert.deepEqual(sink.config, {
     print_payload: true,
@@ -152,7 +186,13 @@ test('a config using every key loads into the normalized model', async (t) => {
   });
   assert.deepEqual(sink.limits, { memoryLimitBytes: 64 * 1024 * 1024, callTimeoutMs: 10_000 });
   assert.deepEqual(sink.restart, { initialDelayMs: 250, maxDelayMs: 120_000, maxRestarts: 5 });
-  assert.deepEqual(sink.errors, { onPermanent: 'dead_letter', deadLetter: { stream: 'dlq', topic: 'stdout' }, maxRetries: 5, retryInitialMs: 100, retryMaxMs: 10_000 });
+  assert.deepEqual(sink.errors, {
+    onPermanent: 'dead_letter',
+    deadLetter: { stream: 'dlq', topic: 'stdout' },
+    maxRetries: 5,
+    retryInitialMs: 100,
+    retryMaxMs: 10_000,
+  });
 
   const source = config.sources[0] as SourceConfig;
   assert.equal(source.enabled, false, 'a disabled connector is kept, with enabled=false');
@@ -160,12 +200,42 @@ test('a config using every key loads into the normalized model', async (t) => {
   assert.equal(source.name, 'random', 'name defaults to the key');
   assert.equal(source.pollIntervalMs, 250);
   assert.deepEqual(source.streams, [
-    { stream: 'example_stream', topic: 't1', schema: 'raw', batchSize: 10, lingerMs: 0.5, partitioning: { kind: 'partition_id', partitionId: 2 }, path: 'sources.random.streams[0]' },
-    { stream: 'example_stream', topic: 't2', schema: 'flatbuffer', batchSize: 1000, lingerMs: 5, partitioning: { kind: 'messages_key', field: 'user_id' }, path: 'sources.random.streams[1]' },
-    { stream: 'example_stream', topic: 't3', schema: 'json', batchSize: 1000, lingerMs: 5, partitioning: { kind: 'balanced' }, path: 'sources.random.streams[2]' },
+    {
+      stream: 'example_stream',
+      topic: 't1',
+      schema: 'raw',
+      batchSize: 10,
+      lingerMs: 0.5,
+      partitioning: { kind: 'partition_id', partitionId: 2 },
+      path: 'sources.random.streams[0]',
+    },
+    {
+      stream: 'example_stream',
+      topic: 't2',
+      schema: 'flatbuffer',
+      batchSize: 1000,
+      lingerMs: 5,
+      partitioning: { kind: 'messages_key', field: 'user_id' },
+      path: 'sources.random.streams[1]',
+    },
+    {
+      stream: 'example_stream',
+      topic: 't3',
+      schema: 'json',
+      batchSize: 1000,
+      lingerMs: 5,
+      partitioning: { kind: 'balanced' },
+      path: 'sources.random.streams[2]',
+    },
   ]);
   assert.deepEqual(source.config, { count: 10 });
-  assert.deepEqual(source.errors, { onPermanent: 'dead_letter', deadLetter: { stream: 'dlq', topic: 'random' }, maxRetries: 0, retryInitialMs: 100, retryMaxMs: 30_000 });
+  assert.deepEqual(source.errors, {
+    onPermanent: 'dead_letter',
+    deadLetter: { stream: 'dlq', topic: 'random' },
+    maxRetries: 0,
+    retryInitialMs: 100,
+    retryMaxMs: 30_000,
+  });
 });
 
 test('a minimal config gets every default', (t) => {
@@ -199,11 +269,27 @@ topic = "tp"
   assert.deepEqual(sink.limits, { memoryLimitBytes: 256 * 1024 * 1024, callTimeoutMs: 30_000 });
   assert.deepEqual(sink.restart, { initialDelayMs: DEFAULTS.restartInitialDelayMs, maxDelayMs: DEFAULTS.restartMaxDelayMs, maxRestarts: 0 });
   assert.deepEqual(sink.errors, { onPermanent: 'stop', maxRetries: 0, retryInitialMs: DEFAULTS.retryInitialMs, retryMaxMs: DEFAULTS.retryMaxMs });
-  assert.deepEqual(sink.streams[0], { stream: 'st', topics: ['tp'], schema: 'json', batchSize: 1000, pollIntervalMs: 5, consumerGroup: 'iggy-connect-sink-s', path: 'sinks.s.streams[0]' });
+  assert.deepEqual(sink.streams[0], {
+    stream: 'st',
+    topics: ['tp'],
+    schema: 'json',
+    batchSize: 1000,
+    pollIntervalMs: 5,
+    consumerGroup: 'iggy-connect-sink-s',
+    path: 'sinks.s.streams[0]',
+  });
   const [source] = config.sources;
   assert.equal(source.pollIntervalMs, 100);
   assert.deepEqual(source.errors, { onPermanent: 'stop', maxRetries: 0, retryInitialMs: DEFAULTS.retryInitialMs, retryMaxMs: DEFAULTS.retryMaxMs });
-  assert.deepEqual(source.streams[0], { stream: 'st', topic: 'tp', schema: 'json', batchSize: 1000, lingerMs: 5, partitioning: { kind: 'balanced' }, path: 'sources.r.streams[0]' });
+  assert.deepEqual(source.streams[0], {
+    stream: 'st',
+    topic: 'tp',
+    schema: 'json',
+    batchSize: 1000,
+    lingerMs: 5,
+    partitioning: { kind: 'balanced' },
+    path: 'sources.r.streams[0]',
+  });
 });
 
 test('a token replaces the default credentials, empty strings count as unset, baseDir anchors relative paths', (t) => {

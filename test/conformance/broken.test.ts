@@ -19,10 +19,13 @@ test('unknown-import-sink: fails `imports`, listing the unknown import by name',
   const report = await runConformance({ path: brokenPath('unknown-import-sink'), config: '{}', callTimeoutMs: 5000 });
   assert.equal(caseOf(report, 'world').status, 'pass', summary(report));
   assert.deepEqual(failedNames(report), ['imports'], summary(report));
-  assert.equal(caseOf(report, 'imports').reason, 'imports what the runtime does not provide: iggy:connector/vault@0.1.0; remove them from the component\'s world');
+  assert.equal(
+    caseOf(report, 'imports').reason,
+    "imports what the runtime does not provide: iggy:connector/vault@0.1.0; remove them from the component's world",
+  );
 });
 
-test('trap-on-empty-sink: fails `consume-empty` and `no-trap` with the guest\'s message, passes the other batches', async () => {
+test("trap-on-empty-sink: fails `consume-empty` and `no-trap` with the guest's message, passes the other batches", async () => {
   const report = await runConformance({ path: brokenPath('trap-on-empty-sink'), config: '{}', callTimeoutMs: 5000 });
   assert.deepEqual(failedNames(report), ['consume-empty', 'no-trap'], summary(report));
   assert.match(caseOf(report, 'consume-empty').reason, /^consume trapped: .*trap-on-empty-sink: no messages to handle/);
@@ -47,7 +50,10 @@ test('leaky-sink: fails `memory-growth` and reports the growth', async () => {
   const report = await runConformance({ path: brokenPath('leaky-sink'), config: '{}', callTimeoutMs: 5000 });
   assert.deepEqual(failedNames(report), ['memory-growth'], summary(report));
   const reason = caseOf(report, 'memory-growth').reason;
-  const grew = /^grew ([\d.]+) MiB over 1000 calls after 100 warm-up calls, ([\d.]+) MiB of it in the last 500 \(.*\); over the 8\.00 MiB allowed in the last 500 calls/.exec(reason);
+  const grew =
+    /^grew ([\d.]+) MiB over 1000 calls after 100 warm-up calls, ([\d.]+) MiB of it in the last 500 \(.*\); over the 8\.00 MiB allowed in the last 500 calls/.exec(
+      reason,
+    );
   assert.ok(grew, reason);
   // 64 KiB kept per call: about 62.5 MiB over 1,000 calls, half of it in the second half.
   assert.ok(Number(grew[1]) > 50, reason);

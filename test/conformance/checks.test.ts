@@ -13,16 +13,27 @@ test('the headers the kit sends are valid TLV, one pair per kind 1..15', () => {
   assert.equal(headerProblem(every), undefined);
   assert.equal(headerProblem(unicodeKeyHeaders()), undefined);
   const kinds: number[] = [];
-  for (let at = 0; at < every.length; ) {
+  for (let at = 0; at < every.length;) {
     at += 5 + every.readUInt32LE(at + 1);
     kinds.push(every[at]);
     at += 5 + every.readUInt32LE(at + 1);
   }
-  assert.deepEqual(kinds, Array.from({ length: 15 }, (_, i) => i + 1));
+  assert.deepEqual(
+    kinds,
+    Array.from({ length: 15 }, (_, i) => i + 1),
+  );
 });
 
-test('headers encoded by the runtime\'s own pipeline pass the validator', () => {
-  assert.equal(headerProblem(encodeStringHeaders([['a', 'b'], ['ключ', 'значение']])), undefined);
+test("headers encoded by the runtime's own pipeline pass the validator", () => {
+  assert.equal(
+    headerProblem(
+      encodeStringHeaders([
+        ['a', 'b'],
+        ['ключ', 'значение'],
+      ]),
+    ),
+    undefined,
+  );
 });
 
 test('the header validator names each way a TLV can be broken', () => {

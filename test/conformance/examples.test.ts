@@ -10,12 +10,35 @@ import { guestPath } from '../helpers/paths.js';
 import { caseOf, failed, summary } from './support.js';
 
 const SINK_PASSES = [
-  'world', 'imports', 'open', 'open-invalid-config',
-  'consume-empty', 'consume-one', 'consume-10000', 'consume-1mib', 'consume-non-utf8', 'consume-header-kinds', 'consume-unicode-keys',
-  'close', 'memory-growth', 'call-timeout', 'no-trap',
+  'world',
+  'imports',
+  'open',
+  'open-invalid-config',
+  'consume-empty',
+  'consume-one',
+  'consume-10000',
+  'consume-1mib',
+  'consume-non-utf8',
+  'consume-header-kinds',
+  'consume-unicode-keys',
+  'close',
+  'memory-growth',
+  'call-timeout',
+  'no-trap',
 ];
 const SOURCE_PASSES = [
-  'world', 'imports', 'open', 'open-invalid-config', 'poll-shape', 'poll-count', 'poll-sendable', 'state-roundtrip', 'close', 'memory-growth', 'call-timeout', 'no-trap',
+  'world',
+  'imports',
+  'open',
+  'open-invalid-config',
+  'poll-shape',
+  'poll-count',
+  'poll-sendable',
+  'state-roundtrip',
+  'close',
+  'memory-growth',
+  'call-timeout',
+  'no-trap',
 ];
 
 for (const lang of ['js', 'rust', 'go'] as const) {
@@ -23,16 +46,33 @@ for (const lang of ['js', 'rust', 'go'] as const) {
     const report = await runConformance({ path: guestPath(lang, 'stdout-sink'), config: '{}', callTimeoutMs: 10_000 });
     assert.equal(report.kind, 'sink');
     assert.deepEqual(failed(report), [], summary(report));
-    assert.deepEqual(report.cases.map((c) => c.name), SINK_PASSES, summary(report));
-    assert.ok(report.cases.every((c) => c.status === 'pass'), summary(report));
-    assert.match(caseOf(report, 'memory-growth').reason, /^grew [\d.]+ MiB over 1000 calls after 100 warm-up calls, [\d.]+ MiB of it in the last 500 \(MiB after each tenth: ([\d.]+ ){9}[\d.]+\)$/);
+    assert.deepEqual(
+      report.cases.map((c) => c.name),
+      SINK_PASSES,
+      summary(report),
+    );
+    assert.ok(
+      report.cases.every((c) => c.status === 'pass'),
+      summary(report),
+    );
+    assert.match(
+      caseOf(report, 'memory-growth').reason,
+      /^grew [\d.]+ MiB over 1000 calls after 100 warm-up calls, [\d.]+ MiB of it in the last 500 \(MiB after each tenth: ([\d.]+ ){9}[\d.]+\)$/,
+    );
   });
 
   test(`${lang} random-source passes every source case, count and state included`, async () => {
     const report = await runConformance({ path: guestPath(lang, 'random-source'), config: '{"count":7}', callTimeoutMs: 10_000 });
     assert.equal(report.kind, 'source');
-    assert.deepEqual(report.cases.map((c) => c.name), SOURCE_PASSES, summary(report));
-    assert.ok(report.cases.every((c) => c.status === 'pass'), summary(report));
+    assert.deepEqual(
+      report.cases.map((c) => c.name),
+      SOURCE_PASSES,
+      summary(report),
+    );
+    assert.ok(
+      report.cases.every((c) => c.status === 'pass'),
+      summary(report),
+    );
     assert.match(caseOf(report, 'poll-count').reason, /7, 7, 7, 7, 7 messages with count = 7/);
     assert.match(caseOf(report, 'state-roundtrip').reason, /^resumed from \d+ bytes of state; next poll returned 7 messages$/);
   });
@@ -48,7 +88,10 @@ for (const lang of ['rust', 'go'] as const) {
         callTimeoutMs: 10_000,
         grants: { preopens: [{ hostPath: dir, guestPath: '/out', readOnly: false }] },
       });
-      assert.ok(report.cases.every((c) => c.status === 'pass'), summary(report));
+      assert.ok(
+        report.cases.every((c) => c.status === 'pass'),
+        summary(report),
+      );
       // The probes really went through: the 10,000-message batch is in the file.
       const written = await readFile(join(dir, 'sink.txt'), 'utf8');
       assert.ok(written.includes('{"n":9999}\n'), `file holds ${written.length} chars without the last of the 10,000 messages`);
@@ -60,7 +103,11 @@ for (const lang of ['rust', 'go'] as const) {
 
 test('a file-sink without its config fails open and skips the cases that need an open instance', async () => {
   const report = await runConformance({ path: guestPath('rust', 'file-sink'), config: '{}', callTimeoutMs: 10_000 });
-  assert.deepEqual(failed(report).map((c) => c.name), ['open'], summary(report));
+  assert.deepEqual(
+    failed(report).map((c) => c.name),
+    ['open'],
+    summary(report),
+  );
   assert.match(caseOf(report, 'open').reason, /^open\(\{\}\) returned invalid-config\(.*path.*\); pass a working config with --config$/);
   assert.equal(caseOf(report, 'consume-one').status, 'skip');
   assert.equal(caseOf(report, 'open-invalid-config').status, 'pass');
@@ -71,7 +118,10 @@ test('--kind source on a sink fails the world case and runs nothing else', async
   assert.equal(report.kind, undefined);
   assert.equal(caseOf(report, 'world').status, 'fail');
   assert.match(caseOf(report, 'world').reason, /does not export iggy:connector\/source@0\.1\.0, so it cannot run as a source/);
-  assert.deepEqual(failed(report).map((c) => c.name), ['world']);
+  assert.deepEqual(
+    failed(report).map((c) => c.name),
+    ['world'],
+  );
 });
 
 test('a file that is not a component fails `world` with what it is', async () => {
@@ -81,7 +131,11 @@ test('a file that is not a component fails `world` with what it is', async () =>
     // The 8-byte header of a core module: a component build step was skipped.
     await writeFile(core, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
     const report = await runConformance({ path: core, config: '{}', callTimeoutMs: 10_000 });
-    assert.deepEqual(failed(report).map((c) => c.name), ['world'], summary(report));
+    assert.deepEqual(
+      failed(report).map((c) => c.name),
+      ['world'],
+      summary(report),
+    );
     assert.match(caseOf(report, 'world').reason, /is a core WebAssembly module, not a component/);
   } finally {
     await rm(dir, { recursive: true, force: true });

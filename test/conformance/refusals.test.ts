@@ -9,7 +9,7 @@ import { MAX_REASON_CHARS, type ConformanceReport } from '../../runtime/conforma
 import { watGuest } from '../sandbox/wat-guests.js';
 import { caseOf, failed, summary } from './support.js';
 
-test('oversized-source: fails `poll-sendable`, naming the payload above Iggy\'s limit', async () => {
+test("oversized-source: fails `poll-sendable`, naming the payload above Iggy's limit", async () => {
   const report = await runConformance({ path: await watGuest('oversized-source'), config: '{}', callTimeoutMs: 20_000 });
   const sendable = caseOf(report, 'poll-sendable');
   assert.equal(sendable.status, 'fail', summary(report));
@@ -17,9 +17,13 @@ test('oversized-source: fails `poll-sendable`, naming the payload above Iggy\'s 
   assert.equal(caseOf(report, 'poll-shape').status, 'pass', summary(report));
 });
 
-test('accept-any-config-sink: fails only `open-invalid-config`; the batch cases run on an instance opened with the user\'s config', async () => {
+test("accept-any-config-sink: fails only `open-invalid-config`; the batch cases run on an instance opened with the user's config", async () => {
   const report = await runConformance({ path: await watGuest('accept-any-config-sink'), config: '{}', callTimeoutMs: 5000 });
-  assert.deepEqual(failed(report).map((c) => c.name), ['open-invalid-config'], summary(report));
+  assert.deepEqual(
+    failed(report).map((c) => c.name),
+    ['open-invalid-config'],
+    summary(report),
+  );
   assert.equal(caseOf(report, 'consume-one').status, 'pass', summary(report));
 });
 

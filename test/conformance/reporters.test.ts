@@ -13,7 +13,13 @@ const report: ConformanceReport = {
   cases: [
     { name: 'world', title: 'exports the sink-connector world', status: 'pass', reason: 'exports iggy:connector/sink@0.1.0', durationMs: 1 },
     { name: 'consume-empty', title: 'consume accepts an empty batch', status: 'fail', reason: awkward, durationMs: 12.5 },
-    { name: 'poll-count', title: 'poll returns at most `count` # messages', status: 'skip', reason: 'the config has no positive integer `count`', durationMs: 0 },
+    {
+      name: 'poll-count',
+      title: 'poll returns at most `count` # messages',
+      status: 'skip',
+      reason: 'the config has no positive integer `count`',
+      durationMs: 0,
+    },
   ],
 };
 
@@ -37,7 +43,10 @@ test('TAP: plan, one point per case, SKIP directive, YAML message that round-tri
 test('JUnit: counts, escaped attributes, no raw control bytes', () => {
   const xml = formatReport(report, 'junit');
   assert.match(xml, /<testsuite name="iggy-connectors test dir\/my_sink\.wasm" tests="3" failures="1" errors="0" skipped="1" time="1\.234">/);
-  assert.match(xml, /<failure message="consume trapped: &lt;panic&gt; &amp; &quot;quoted&quot; &apos;single&apos; #hash&#10;second line " type="consume-empty">/);
+  assert.match(
+    xml,
+    /<failure message="consume trapped: &lt;panic&gt; &amp; &quot;quoted&quot; &apos;single&apos; #hash&#10;second line " type="consume-empty">/,
+  );
   assert.match(xml, /<skipped message="the config has no positive integer `count`"\/>/);
   assert.ok(!xml.includes('\u0001'));
   // Every element that opens is closed (a cheap well-formedness check without an XML parser).

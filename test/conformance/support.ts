@@ -16,5 +16,4 @@ export function caseOf(report: ConformanceReport, name: string): CaseResult {
 }
 
 /** A readable summary for assertion messages: which case said what. */
-export const summary = (report: ConformanceReport): string =>
-  report.cases.map((c) => `${c.status} ${c.name}${c.reason ? `: ${c.reason}` : ''}`).join('\n');
+export const summary = (report: ConformanceReport): string => report.cases.map((c) => `${c.status} ${c.name}${c.reason ? `: ${c.reason}` : ''}`).join('\n');

@@ -35,5 +35,8 @@ test('host:port, bare host, wildcard domain, IPv6 and "*" patterns', () => {
 
 test('a refusal names the destination and the config key to change', () => {
   assert.equal(new AllowedHosts([]).denial('db', 5432), 'db:5432 is not allowed: add "db:5432" to this connector\'s permissions.allowed_hosts (it is empty)');
-  assert.equal(new AllowedHosts(['x:1']).denial('::1', 80), '[::1]:80 is not allowed: add "[::1]:80" to this connector\'s permissions.allowed_hosts (it holds "x:1")');
+  assert.equal(
+    new AllowedHosts(['x:1']).denial('::1', 80),
+    '[::1]:80 is not allowed: add "[::1]:80" to this connector\'s permissions.allowed_hosts (it holds "x:1")',
+  );
 });

@@ -31,7 +31,14 @@ async function startServer(t: { after: (fn: () => Promise<void>) => void }): Pro
   return `http://127.0.0.1:${port}`;
 }
 
-const get = (url: string, timeoutMs = 5_000) => ({ op: 'http' as const, method: 'GET', url, headers: [] as [string, string][], body: new Uint8Array(0), timeoutMs });
+const get = (url: string, timeoutMs = 5_000) => ({
+  op: 'http' as const,
+  method: 'GET',
+  url,
+  headers: [] as [string, string][],
+  body: new Uint8Array(0),
+  timeoutMs,
+});
 
 test('a call blocks until the I/O thread answers; a late answer never reaches the next call', async (t) => {
   const base = await startServer(t);
@@ -42,7 +49,10 @@ test('a call blocks until the I/O thread answers; a late answer never reaches th
   const r = (first as { value: HttpResult }).value;
   assert.equal(r.status, 200);
   assert.equal(Buffer.from(r.body).toString(), 'path /a');
-  assert.ok(r.headers.some(([k, v]) => k === 'x-echo' && v === 'GET'), JSON.stringify(r.headers));
+  assert.ok(
+    r.headers.some(([k, v]) => k === 'x-echo' && v === 'GET'),
+    JSON.stringify(r.headers),
+  );
 
   // The bridge gives up before the I/O thread does; that answer arrives while the next call waits and must be dropped.
   const abandoned = bridge.call(get(`${base}/slow?1`), 100);

@@ -14,7 +14,14 @@ function refusal(text: string): { tag: string; val: string } {
 }
 
 test('a connection URL becomes host, port, credentials and database', () => {
-  assert.deepEqual(parseConnection('postgres://app:p%40ss@db.internal:6543/orders?sslmode=require'), { host: 'db.internal', port: 6543, user: 'app', password: 'p@ss', database: 'orders', ssl: 'require' });
+  assert.deepEqual(parseConnection('postgres://app:p%40ss@db.internal:6543/orders?sslmode=require'), {
+    host: 'db.internal',
+    port: 6543,
+    user: 'app',
+    password: 'p@ss',
+    database: 'orders',
+    ssl: 'require',
+  });
   assert.deepEqual(parseConnection('postgresql://app@[::1]/'), { host: '::1', port: 5432, user: 'app', password: '', database: 'app', ssl: 'disable' });
 });
 

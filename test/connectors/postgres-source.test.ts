@@ -65,16 +65,35 @@ test('rows inserted while running and while stopped reach the topic once, in ord
   const toml = config(broker.port, dir, db);
   const first = await startRuntime(dir, toml);
   t.after(() => first.stop('SIGKILL').then(() => undefined));
-  await eventually(async () => ((await read()).length >= 100 ? true : undefined), 60_000, 'the first 100 rows in the topic', () => first.tail());
+  await eventually(
+    async () => ((await read()).length >= 100 ? true : undefined),
+    60_000,
+    'the first 100 rows in the topic',
+    () => first.tail(),
+  );
   await insertRows(db, 101, 150);
-  await eventually(async () => ((await read()).length >= 150 ? true : undefined), 60_000, 'rows inserted while running', () => first.tail());
+  await eventually(
+    async () => ((await read()).length >= 150 ? true : undefined),
+    60_000,
+    'rows inserted while running',
+    () => first.tail(),
+  );
   assert.equal(await first.stop('SIGTERM'), 0);
 
   await insertRows(db, 151, 300);
   const second = await startRuntime(dir, toml);
   t.after(() => second.stop('SIGKILL').then(() => undefined));
-  await second.waitForLog((l) => l.connector === 'pgrows' && String(l.msg).includes('source resumed from its saved state'), 30_000, 'the source to resume from its state');
-  await eventually(async () => ((await read()).length >= 300 ? true : undefined), 60_000, 'rows inserted while stopped', () => second.tail());
+  await second.waitForLog(
+    (l) => l.connector === 'pgrows' && String(l.msg).includes('source resumed from its saved state'),
+    30_000,
+    'the source to resume from its state',
+  );
+  await eventually(
+    async () => ((await read()).length >= 300 ? true : undefined),
+    60_000,
+    'rows inserted while stopped',
+    () => second.tail(),
+  );
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(await second.stop('SIGTERM'), 0);
 

@@ -84,7 +84,12 @@ const IDS = [0n, 1n, 42n, 1n << 64n, (1n << 127n) + 5n, U128_MAX, 10n ** 38n];
 const HEADERS = [
   Buffer.alloc(0),
   pair('source', 2, Buffer.from('random')),
-  Buffer.concat([pair('a', 1, bytes(0xde, 0xad)), pair('b', 3, bytes(1)), pair('c', 13, Buffer.alloc(16, 2)), pair('d', 15, bytes(0, 0, 0, 0, 0, 0, 0xf0, 0x3f))]),
+  Buffer.concat([
+    pair('a', 1, bytes(0xde, 0xad)),
+    pair('b', 3, bytes(1)),
+    pair('c', 13, Buffer.alloc(16, 2)),
+    pair('d', 15, bytes(0, 0, 0, 0, 0, 0, 0xf0, 0x3f)),
+  ]),
 ];
 
 function sinkBatches(): MessageInput[][] {
@@ -161,7 +166,11 @@ interface RandomOutput {
 }
 
 /** The random source's polls, computed from the spec (xorshift32, seq, state blob). */
-function expectedRandom(config: { count?: number; max?: number; size?: number; seed?: number }, polls: number, start?: { seq: number; rng: number }): RandomOutput[] {
+function expectedRandom(
+  config: { count?: number; max?: number; size?: number; seed?: number },
+  polls: number,
+  start?: { seq: number; rng: number },
+): RandomOutput[] {
   const count = config.count ?? 10;
   const size = config.size ?? 64;
   const max = config.max ?? 0;
@@ -213,12 +222,21 @@ describe('stdout sink: JS, Rust and Go print the same lines', () => {
     for (const batch of batches) {
       const seen = captured.records.length;
       sink.consume(TOPIC, meta(batch.count, offset), batch);
-      perBatch.push(captured.records.slice(seen).filter((r) => r.stream === 'stdout').map((r) => r.msg));
+      perBatch.push(
+        captured.records
+          .slice(seen)
+          .filter((r) => r.stream === 'stdout')
+          .map((r) => r.msg),
+      );
       offset += BigInt(batch.count);
     }
     const beforeClose = captured.records.length;
     sink.close();
-    assert.deepEqual(captured.records.slice(beforeClose).filter((r) => r.stream === 'stdout'), [], `${lang}: output after close (a line without "\\n"?)`);
+    assert.deepEqual(
+      captured.records.slice(beforeClose).filter((r) => r.stream === 'stdout'),
+      [],
+      `${lang}: output after close (a line without "\\n"?)`,
+    );
     return perBatch;
   }
 
@@ -240,7 +258,12 @@ describe('stdout sink: JS, Rust and Go print the same lines', () => {
   });
 
   it('prints one line per message for a 10,000-message batch', async () => {
-    const inputs = Array.from({ length: 10_000 }, (_, i): MessageInput => ({ offset: 100n + BigInt(i), id: BigInt(i) << 70n, payload: Buffer.from(`m${i}`), headers: HEADERS[i % 3] }));
+    const inputs = Array.from({ length: 10_000 }, (_, i): MessageInput => ({
+      offset: 100n + BigInt(i),
+      id: BigInt(i) << 70n,
+      payload: Buffer.from(`m${i}`),
+      headers: HEADERS[i % 3],
+    }));
     const expected = [inputs.map((m) => expectedLine(m, true))];
     for (const lang of LANGS) assert.deepEqual(await run(lang, '{"print_payload":true}', [buildBatch(inputs)]), expected, `${lang}, 10,000 messages`);
   });
@@ -255,7 +278,14 @@ describe('stdout sink: JS, Rust and Go print the same lines', () => {
     }
   });
 
-  for (const config of ['{"print_payloads":true}', '{"print_payload":"yes"}', '{"print_payload":1}', '{"print_payload":null}', '[true]', '{"PRINT_PAYLOAD":true}']) {
+  for (const config of [
+    '{"print_payloads":true}',
+    '{"print_payload":"yes"}',
+    '{"print_payload":1}',
+    '{"print_payload":null}',
+    '[true]',
+    '{"PRINT_PAYLOAD":true}',
+  ]) {
     it(`refuses ${config} as invalid-config in every language`, async () => {
       for (const lang of LANGS) {
         const sink = await loaded.get(lang)!.component.instantiateSink();
@@ -329,7 +359,13 @@ describe('random source: JS, Rust and Go produce the same messages and state', (
   });
 
   function describePoll(result: { batch: FlatBatch; state?: Uint8Array }): RandomOutput {
-    const out: RandomOutput = { payloads: [], ids: [], headers: [], originTimestamps: [], state: result.state === undefined ? undefined : Buffer.from(result.state).toString('utf8') };
+    const out: RandomOutput = {
+      payloads: [],
+      ids: [],
+      headers: [],
+      originTimestamps: [],
+      state: result.state === undefined ? undefined : Buffer.from(result.state).toString('utf8'),
+    };
     for (const m of messages(result.batch)) {
       out.payloads.push(m.payload.toString('utf8'));
       out.ids.push(m.id);
@@ -356,7 +392,10 @@ describe('random source: JS, Rust and Go produce the same messages and state', (
   it('stops at max_messages with a short last batch, then empty batches without state', async () => {
     const config = { count: 3, max: 7, size: 5, seed: 42 };
     const expected = expectedRandom(config, 5);
-    assert.deepEqual(expected.map((p) => p.payloads.length), [3, 3, 1, 0, 0]);
+    assert.deepEqual(
+      expected.map((p) => p.payloads.length),
+      [3, 3, 1, 0, 0],
+    );
     for (const lang of LANGS) {
       assert.deepEqual(await polls(lang, '{"count":3,"max_messages":7,"payload_size":5,"seed":42}', 5), expected, lang);
     }
@@ -402,7 +441,16 @@ describe('random source: JS, Rust and Go produce the same messages and state', (
     }
   });
 
-  for (const config of ['{"count":-1}', '{"interval_ms":-5}', '{"count":"3"}', '{"count":4294967296}', '{"count":1.5}', '{"seed":true}', '{"max_messages":-1}', '{"bogus":1}']) {
+  for (const config of [
+    '{"count":-1}',
+    '{"interval_ms":-5}',
+    '{"count":"3"}',
+    '{"count":4294967296}',
+    '{"count":1.5}',
+    '{"seed":true}',
+    '{"max_messages":-1}',
+    '{"bogus":1}',
+  ]) {
     it(`refuses ${config} as invalid-config in every language`, async () => {
       for (const lang of LANGS) {
         const source = await loaded.get(lang)!.instantiateSource();

@@ -32,7 +32,9 @@ export function selectedTargets(file = 'this file'): TargetKind[] {
   if (wanted !== '' && !['dev', 'real', 'both'].includes(wanted)) throw new Error(`IGGY_TEST_TARGET must be dev, real or both, got "${wanted}"`);
   const present = realServerPresent();
   if ((wanted === 'real' || wanted === 'both') && !present) {
-    throw new Error(`IGGY_TEST_TARGET=${wanted} but no real Iggy server at ${SERVER_DIR} (server.sh missing); put ../shared/iggy beside the clone or set IGGY_SERVER_DIR`);
+    throw new Error(
+      `IGGY_TEST_TARGET=${wanted} but no real Iggy server at ${SERVER_DIR} (server.sh missing); put ../shared/iggy beside the clone or set IGGY_SERVER_DIR`,
+    );
   }
   if (wanted === 'dev') return ['dev'];
   if (wanted === 'real') return ['real'];
@@ -228,13 +230,23 @@ async function realTarget(): Promise<IggyTarget> {
     running.add(pid);
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const probe = new IggyClient({ host: '127.0.0.1', port, credentials: { username: 'iggy', password: 'iggy' }, logger: silent, reconnect: { enabled: false }, heartbeatIntervalMs: 0 });
+      const probe = new IggyClient({
+        host: '127.0.0.1',
+        port,
+        credentials: { username: 'iggy', password: 'iggy' },
+        logger: silent,
+        reconnect: { enabled: false },
+        heartbeatIntervalMs: 0,
+      });
       try {
         await probe.connect();
         await probe.ping();
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`iggy-server did not answer on 127.0.0.1:${port} within 60 s after a restart (log: ${data}.log): ${(error as Error).message}`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`iggy-server did not answer on 127.0.0.1:${port} within 60 s after a restart (log: ${data}.log): ${(error as Error).message}`, {
+            cause: error,
+          });
         await new Promise((r) => setTimeout(r, 250));
       } finally {
         await probe.close();
@@ -266,7 +278,11 @@ async function realTarget(): Promise<IggyTarget> {
 export function withRealServer(fileUrl: string, body: (target: () => IggyTarget) => void): void {
   const file = basename(new URL(fileUrl).pathname).replace(/\.js$/, '.ts');
   const real = selectedTargets(file).includes('real');
-  const skip = real ? false : realServerPresent() ? 'IGGY_TEST_TARGET=dev: the real Iggy server is not tested in this run' : `real Iggy server absent (${SERVER_DIR})`;
+  const skip = real
+    ? false
+    : realServerPresent()
+      ? 'IGGY_TEST_TARGET=dev: the real Iggy server is not tested in this run'
+      : `real Iggy server absent (${SERVER_DIR})`;
   void describe('against the real Iggy server', { skip }, () => {
     let target: IggyTarget | undefined;
     before(async () => {

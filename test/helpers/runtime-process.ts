@@ -48,7 +48,11 @@ export async function startRuntime(dir: string, configToml: string, env: NodeJS.
 
   return {
     child,
-    tail: (n = 20) => `${logs.slice(-n).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr.join('')}`,
+    tail: (n = 20) =>
+      `${logs
+        .slice(-n)
+        .map((l) => JSON.stringify(l))
+        .join('\n')}\nstderr: ${stderr.join('')}`,
     logs,
     stderr,
     waitForLog(match, timeoutMs = 30_000, what = 'a log line') {
@@ -65,7 +69,14 @@ export async function startRuntime(dir: string, configToml: string, env: NodeJS.
         };
         const timer = setTimeout(() => {
           waiters.delete(check as () => void);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last log lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${stderr.join('')}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what}; last log lines:\n${logs
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join('\n')}\nstderr: ${stderr.join('')}`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check as () => void);
       });
@@ -78,7 +89,12 @@ export async function startRuntime(dir: string, configToml: string, env: NodeJS.
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes. */
-export async function eventually<T>(condition: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, context?: () => string): Promise<T> {
+export async function eventually<T>(
+  condition: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+  context?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -47,11 +47,21 @@ describe('echo fixture digests', () => {
     const header = Buffer.from([2, 1, 0, 0, 0, 0x6b, 9, 1, 0, 0, 0, 0xff]);
     const batches: FlatBatch[] = [
       buildBatch([]),
-      buildBatch(Array.from({ length: 1000 }, (_, i): MessageInput => ({ offset: BigInt(100 + i), id: BigInt(i) << 64n, payload: Buffer.alloc(i % 7, i), headers: i % 3 ? header : undefined }))),
+      buildBatch(
+        Array.from({ length: 1000 }, (_, i): MessageInput => ({
+          offset: BigInt(100 + i),
+          id: BigInt(i) << 64n,
+          payload: Buffer.alloc(i % 7, i),
+          headers: i % 3 ? header : undefined,
+        })),
+      ),
       buildBatch([{ offset: 5n, payload: Buffer.alloc(1 << 20, 0x5a) }]),
     ];
     // Payloads need not be contiguous: pad data so entries point into the middle.
-    const gapped = buildBatch([{ offset: 1n, payload: Buffer.from('abc') }, { offset: 2n, payload: Buffer.from('defg') }]);
+    const gapped = buildBatch([
+      { offset: 1n, payload: Buffer.from('abc') },
+      { offset: 2n, payload: Buffer.from('defg') },
+    ]);
     const data = Buffer.concat([Buffer.alloc(48, 0xee), gapped.data.subarray(0, 3), Buffer.alloc(48, 0xee), gapped.data.subarray(3)]);
     gapped.index.writeUInt32LE(48, 48);
     gapped.index.writeUInt32LE(48, 56);

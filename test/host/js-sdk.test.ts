@@ -17,8 +17,14 @@ interface Sdk {
   encodeHeaders(pairs: { key: string; kind: number | string; value: unknown }[]): Uint8Array;
   headerMap(headers: Uint8Array): Map<string, HeaderValue>;
   headerCount(headers: Uint8Array): number;
-  messages(batch: { index: Uint8Array; data: Uint8Array }): Iterable<{ offset: bigint; id: bigint; originTimestamp: bigint; payload: Uint8Array; headers: Uint8Array; headerCount(): number }>;
-  BatchBuilder: new () => { add(m: { payload: Uint8Array | string; id?: bigint; originTimestamp?: bigint; headers?: Uint8Array }): unknown; build(): { index: Uint8Array; data: Uint8Array } };
+  messages(batch: {
+    index: Uint8Array;
+    data: Uint8Array;
+  }): Iterable<{ offset: bigint; id: bigint; originTimestamp: bigint; payload: Uint8Array; headers: Uint8Array; headerCount(): number }>;
+  BatchBuilder: new () => {
+    add(m: { payload: Uint8Array | string; id?: bigint; originTimestamp?: bigint; headers?: Uint8Array }): unknown;
+    build(): { index: Uint8Array; data: Uint8Array };
+  };
   parseConfig(config: string, fields: Record<string, { type: string; default?: unknown }>): Record<string, unknown>;
   invalidConfig(message: string): Error & { payload: unknown };
 }
@@ -61,7 +67,10 @@ describe('JS SDK headers', () => {
   }
 
   it('counts pairs and refuses empty or oversized values', () => {
-    const two = sdk.encodeHeaders([{ key: 'a', kind: 2, value: 'x' }, { key: 'b', kind: 'bool', value: false }]);
+    const two = sdk.encodeHeaders([
+      { key: 'a', kind: 2, value: 'x' },
+      { key: 'b', kind: 'bool', value: false },
+    ]);
     assert.equal(sdk.headerCount(two), 2);
     assert.throws(() => sdk.encodeHeaders([{ key: 'a', kind: 'string', value: '' }]), /outside 1..255/);
     assert.throws(() => sdk.encodeHeaders([{ key: 'a', kind: 'string', value: 'x'.repeat(256) }]), /outside 1..255/);
@@ -89,8 +98,14 @@ describe('JS SDK batches', () => {
     assert.deepEqual([...messageAt(batch, 2).payload], [0xff]);
 
     const read = [...sdk.messages({ index, data })];
-    assert.deepEqual(read.map((m) => m.id), [(1n << 64n) + 7n, 0n, 0n]);
-    assert.deepEqual(read.map((m) => m.headerCount()), [1, 0, 0]);
+    assert.deepEqual(
+      read.map((m) => m.id),
+      [(1n << 64n) + 7n, 0n, 0n],
+    );
+    assert.deepEqual(
+      read.map((m) => m.headerCount()),
+      [1, 0, 0],
+    );
     assert.equal(Buffer.from(read[0].payload).toString(), 'hello');
   });
 });

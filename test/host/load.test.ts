@@ -6,13 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco';
-import {
-  ComponentFormatError,
-  ComponentImportError,
-  ComponentWorldError,
-  loadComponent,
-  TranspileCache,
-} from '../../runtime/host/index.js';
+import { ComponentFormatError, ComponentImportError, ComponentWorldError, loadComponent, TranspileCache } from '../../runtime/host/index.js';
 import { cache, captureLogger, exampleGuest, fixtureGuest } from './support.js';
 
 const { logger } = captureLogger();
@@ -27,20 +21,30 @@ describe('loadComponent checks', () => {
   it('refuses a core module, naming what to build instead', async () => {
     const path = join(dir, 'core.wasm');
     await writeFile(path, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
-    await assert.rejects(loadComponent(path, { logger, cache }), (e: unknown) => e instanceof ComponentFormatError && e.code === 'COMPONENT_FORMAT' && /core WebAssembly module, not a component/.test(e.message));
+    await assert.rejects(
+      loadComponent(path, { logger, cache }),
+      (e: unknown) => e instanceof ComponentFormatError && e.code === 'COMPONENT_FORMAT' && /core WebAssembly module, not a component/.test(e.message),
+    );
   });
 
   it('refuses a file that is not WebAssembly and a missing file', async () => {
     const path = join(dir, 'text.wasm');
     await writeFile(path, 'hello, not wasm');
     await assert.rejects(loadComponent(path, { logger, cache }), (e: unknown) => e instanceof ComponentFormatError && /not a WebAssembly file/.test(e.message));
-    await assert.rejects(loadComponent(join(dir, 'absent.wasm'), { logger, cache }), (e: unknown) => e instanceof ComponentFormatError && /cannot read component/.test(e.message));
+    await assert.rejects(
+      loadComponent(join(dir, 'absent.wasm'), { logger, cache }),
+      (e: unknown) => e instanceof ComponentFormatError && /cannot read component/.test(e.message),
+    );
   });
 
   it('refuses a component exporting a custom interface, naming the missing export and what it exports', async () => {
     await assert.rejects(
       loadComponent(fixtureGuest('wrong-world'), { logger, cache, kind: 'sink' }),
-      (e: unknown) => e instanceof ComponentWorldError && e.code === 'COMPONENT_WORLD' && e.message.includes('does not export iggy:connector/sink@0.1.0') && e.message.includes('it exports greeter'),
+      (e: unknown) =>
+        e instanceof ComponentWorldError &&
+        e.code === 'COMPONENT_WORLD' &&
+        e.message.includes('does not export iggy:connector/sink@0.1.0') &&
+        e.message.includes('it exports greeter'),
     );
     await assert.rejects(
       loadComponent(fixtureGuest('wrong-world'), { logger, cache }),
@@ -51,7 +55,8 @@ describe('loadComponent checks', () => {
   it('refuses a source loaded as a sink', async () => {
     await assert.rejects(
       loadComponent(exampleGuest('random-source'), { logger, cache, kind: 'sink' }),
-      (e: unknown) => e instanceof ComponentWorldError && e.message.includes('iggy:connector/sink@0.1.0') && e.message.includes('exports iggy:connector/source@0.1.0'),
+      (e: unknown) =>
+        e instanceof ComponentWorldError && e.message.includes('iggy:connector/sink@0.1.0') && e.message.includes('exports iggy:connector/source@0.1.0'),
     );
     const source = await loadComponent(exampleGuest('random-source'), { logger, cache });
     await assert.rejects(source.instantiateSink(), ComponentWorldError);
@@ -68,7 +73,11 @@ describe('loadComponent checks', () => {
     await writeFile(path, await componentNew(await componentEmbed({ dummy: true, witSource, world: 'unknown-import' })));
     await assert.rejects(
       loadComponent(path, { logger, cache }),
-      (e: unknown) => e instanceof ComponentImportError && e.code === 'COMPONENT_IMPORTS' && e.unknownImports.join() === 'acme:kv/store@1.0.0' && e.message.includes('acme:kv/store@1.0.0'),
+      (e: unknown) =>
+        e instanceof ComponentImportError &&
+        e.code === 'COMPONENT_IMPORTS' &&
+        e.unknownImports.join() === 'acme:kv/store@1.0.0' &&
+        e.message.includes('acme:kv/store@1.0.0'),
     );
   });
 });

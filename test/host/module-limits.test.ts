@@ -10,7 +10,8 @@ import { HOST_MEMORY_EXPORT, limitComponentModules, limitModule, MAX_TABLE_ENTRI
 import { wasm } from '../../runtime/host/wasm.js';
 import { cache, captureLogger, fixtureGuest } from './support.js';
 
-const capMemories = (bytes: Uint8Array, maxPages: number): Uint8Array => limitModule(bytes, { memoryPages: () => maxPages, tableEntries: (min) => min + 100 }).bytes;
+const capMemories = (bytes: Uint8Array, maxPages: number): Uint8Array =>
+  limitModule(bytes, { memoryPages: () => maxPages, tableEntries: (min) => min + 100 }).bytes;
 
 async function instance(wat: string, maxPages: number): Promise<Record<string, unknown>> {
   return new wasm.Instance(await wasm.compile(capMemories(await parse(wat), maxPages)), {}).exports;
@@ -38,7 +39,10 @@ describe('limitModule', () => {
     const plain = await parse('(module (func (export "f")))');
     assert.equal(capMemories(plain, 1), plain);
     const big = await parse('(module (memory 10))');
-    assert.throws(() => capMemories(big, 5), (e: unknown) => e instanceof ModuleLimitError && /starts at 655360 bytes/.test(e.message));
+    assert.throws(
+      () => capMemories(big, 5),
+      (e: unknown) => e instanceof ModuleLimitError && /starts at 655360 bytes/.test(e.message),
+    );
   });
 
   it('exports every defined memory under a host-only name, also in a module without an export section', async () => {
@@ -49,16 +53,25 @@ describe('limitModule', () => {
   });
 
   it('gives an externref table without a maximum one: table.grow past it answers -1', async () => {
-    const exports = await instance('(module (table $t 0 externref) (func (export "grow") (param i32) (result i32) (table.grow $t (ref.null extern) (local.get 0))))', 1);
+    const exports = await instance(
+      '(module (table $t 0 externref) (func (export "grow") (param i32) (result i32) (table.grow $t (ref.null extern) (local.get 0))))',
+      1,
+    );
     const grow = exports.grow as (n: number) => number;
     assert.equal(grow(100), 0);
     assert.equal(grow(1), -1);
   });
 
   it('refuses what it cannot bound: shared memories, GC types', async () => {
-    assert.throws(() => capMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 4, 1, 3, 1, 2]), 4), (e: unknown) => e instanceof ModuleLimitError && /shared or 64-bit/.test(e.message));
+    assert.throws(
+      () => capMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 4, 1, 3, 1, 2]), 4),
+      (e: unknown) => e instanceof ModuleLimitError && /shared or 64-bit/.test(e.message),
+    );
     // type section with one struct type (0x5f) of no fields
-    assert.throws(() => capMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 3, 1, 0x5f, 0]), 4), (e: unknown) => e instanceof ModuleLimitError && /GC structs/.test(e.message));
+    assert.throws(
+      () => capMemories(Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 3, 1, 0x5f, 0]), 4),
+      (e: unknown) => e instanceof ModuleLimitError && /GC structs/.test(e.message),
+    );
   });
 });
 
@@ -67,18 +80,32 @@ describe('limitComponentModules', () => {
     const a = await parse('(module (memory 4))');
     const b = await parse('(module (memory 2))');
     const c = await parse('(module (memory 1 1))');
-    const all = () => new Map([['a', a], ['b', b], ['c', c]]);
+    const all = () =>
+      new Map([
+        ['a', a],
+        ['b', b],
+        ['c', c],
+      ]);
     const out = limitComponentModules(all(), 16);
     assert.deepEqual(out.get('a')!.footprint.memoryPages, [13]);
     assert.deepEqual(out.get('b')!.footprint.memoryPages, [2]);
     assert.deepEqual(out.get('c')!.footprint.memoryPages, [1]);
-    assert.throws(() => limitComponentModules(all(), 6), (e: unknown) => e instanceof ModuleLimitError && /together/.test(e.message));
+    assert.throws(
+      () => limitComponentModules(all(), 6),
+      (e: unknown) => e instanceof ModuleLimitError && /together/.test(e.message),
+    );
   });
 
   it('shares the table budget among growable tables', async () => {
     const fixed = await parse('(module (table 10 10 funcref))');
     const open = await parse('(module (table 0 externref) (table 5 funcref))');
-    const out = limitComponentModules(new Map([['f', fixed], ['o', open]]), 0);
+    const out = limitComponentModules(
+      new Map([
+        ['f', fixed],
+        ['o', open],
+      ]),
+      0,
+    );
     const share = Math.floor((MAX_TABLE_ENTRIES - 15) / 2);
     assert.deepEqual(out.get('f')!.footprint.tableEntries, [10]);
     assert.deepEqual(out.get('o')!.footprint.tableEntries, [share, 5 + share]);

@@ -99,8 +99,14 @@ describe('random source (JS example)', () => {
 
   it('refuses a wrong config type and a corrupt state as invalid-config', async () => {
     const source = await component.instantiateSource();
-    assert.throws(() => source.open('{"count":-1}'), (e: unknown) => e instanceof ConnectorCallError && e.kind === 'invalid-config' && /count/.test(e.message));
+    assert.throws(
+      () => source.open('{"count":-1}'),
+      (e: unknown) => e instanceof ConnectorCallError && e.kind === 'invalid-config' && /count/.test(e.message),
+    );
     const other = await component.instantiateSource();
-    assert.throws(() => other.open('{}', Buffer.from('not json')), (e: unknown) => e instanceof ConnectorCallError && e.kind === 'invalid-config' && /state/.test(e.message));
+    assert.throws(
+      () => other.open('{}', Buffer.from('not json')),
+      (e: unknown) => e instanceof ConnectorCallError && e.kind === 'invalid-config' && /state/.test(e.message),
+    );
   });
 });

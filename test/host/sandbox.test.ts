@@ -40,11 +40,17 @@ describe('filesystem sandbox', () => {
 
   it('shows no directory and no file without a grant', async () => {
     const report = await probe('file-reader-sink', {}, '{"read":["/data/hello.txt"],"write":"/data/out.txt"}');
-    assert.equal(report, ['preopens=[]', 'read /etc/hostname => no-preopen', 'read /data/hello.txt => no-preopen', 'write /data/out.txt => no-preopen'].join('\n'));
+    assert.equal(
+      report,
+      ['preopens=[]', 'read /etc/hostname => no-preopen', 'read /data/hello.txt => no-preopen', 'write /data/out.txt => no-preopen'].join('\n'),
+    );
   });
 
   it('reads a granted read-only directory, refuses writes and every escape', async () => {
-    const config = JSON.stringify({ read: ['/data/hello.txt', '/data/../../../etc/hostname', '/data/etc-link/hostname', '/data/missing.txt'], write: '/data/out.txt' });
+    const config = JSON.stringify({
+      read: ['/data/hello.txt', '/data/../../../etc/hostname', '/data/etc-link/hostname', '/data/missing.txt'],
+      write: '/data/out.txt',
+    });
     const report = await probe('file-reader-sink', { preopens: [{ hostPath: dir, guestPath: '/data', readOnly: true }] }, config);
     assert.equal(
       report,
@@ -67,7 +73,11 @@ describe('filesystem sandbox', () => {
   });
 
   it('refuses a preopen whose host directory does not exist', async () => {
-    const component = await loadComponent(fixtureGuest('file-reader-sink'), { logger, cache, grants: { preopens: [{ hostPath: join(dir, 'nope'), guestPath: '/x', readOnly: true }] } });
+    const component = await loadComponent(fixtureGuest('file-reader-sink'), {
+      logger,
+      cache,
+      grants: { preopens: [{ hostPath: join(dir, 'nope'), guestPath: '/x', readOnly: true }] },
+    });
     await assert.rejects(component.instantiateSink(), (e: unknown) => e instanceof GrantError && e.code === 'HOST_GRANT' && e.message.includes('nope'));
   });
 });
@@ -120,8 +130,14 @@ describe('network sandbox', () => {
     };
     try {
       const network = (imports['wasi:sockets/instance-network'].instanceNetwork as () => unknown)();
-      assert.equal(payloadOf(() => (imports['wasi:sockets/ip-name-lookup'].resolveAddresses as (n: unknown, h: string) => unknown)(network, 'localhost')), 'access-denied');
-      assert.deepEqual(payloadOf(() => (imports['wasi:http/outgoing-handler'].handle as () => unknown)()), { tag: 'HTTP-request-denied' });
+      assert.equal(
+        payloadOf(() => (imports['wasi:sockets/ip-name-lookup'].resolveAddresses as (n: unknown, h: string) => unknown)(network, 'localhost')),
+        'access-denied',
+      );
+      assert.deepEqual(
+        payloadOf(() => (imports['wasi:http/outgoing-handler'].handle as () => unknown)()),
+        { tag: 'HTTP-request-denied' },
+      );
     } finally {
       close();
     }
@@ -141,12 +157,18 @@ describe('traps', () => {
       () => sink.consume(topic, meta, batch),
       (e: unknown) => e instanceof GuestTrapError && e.code === 'GUEST_TRAP' && e.call === 'consume' && e.message.includes('deliberate crash at offset 42'),
     );
-    assert.throws(() => sink.consume(topic, meta, batch), (e: unknown) => e instanceof GuestTrapError && /trapped earlier in consume/.test(e.message));
+    assert.throws(
+      () => sink.consume(topic, meta, batch),
+      (e: unknown) => e instanceof GuestTrapError && /trapped earlier in consume/.test(e.message),
+    );
     assert.throws(() => sink.close(), GuestTrapError);
 
     const fresh = await component.instantiateSink();
     fresh.open('{}');
-    assert.throws(() => fresh.consume(topic, { ...meta, currentOffset: 43n }, batch), (e: unknown) => e instanceof GuestTrapError && e.message.includes('offset 43'));
+    assert.throws(
+      () => fresh.consume(topic, { ...meta, currentOffset: 43n }, batch),
+      (e: unknown) => e instanceof GuestTrapError && e.message.includes('offset 43'),
+    );
   });
 });
 
@@ -157,7 +179,12 @@ describe('source batch shape', () => {
     source.open('{}');
     assert.throws(
       () => source.poll(),
-      (e: unknown) => e instanceof GuestBatchError && e.code === 'GUEST_MALFORMED_BATCH' && e.entry === 1 && e.message.includes('index entry 1') && e.message.includes('2+100'),
+      (e: unknown) =>
+        e instanceof GuestBatchError &&
+        e.code === 'GUEST_MALFORMED_BATCH' &&
+        e.entry === 1 &&
+        e.message.includes('index entry 1') &&
+        e.message.includes('2+100'),
     );
   });
 });

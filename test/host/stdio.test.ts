@@ -13,15 +13,29 @@ describe('stdio sink (log mode)', () => {
     out.write(Buffer.from('first\nsec'));
     out.write(Buffer.concat([Buffer.from('ond '), euro.subarray(0, 1)]));
     out.write(Buffer.concat([euro.subarray(1), Buffer.from('\n\nlast')]));
-    assert.deepEqual(records.map((r) => r.msg), ['first', 'second €', '']);
+    assert.deepEqual(
+      records.map((r) => r.msg),
+      ['first', 'second €', ''],
+    );
     out.flush();
-    assert.deepEqual(records.map((r) => [r.msg, r.stream, r.level]), [['first', 'stdout', 30], ['second €', 'stdout', 30], ['', 'stdout', 30], ['last', 'stdout', 30]]);
+    assert.deepEqual(
+      records.map((r) => [r.msg, r.stream, r.level]),
+      [
+        ['first', 'stdout', 30],
+        ['second €', 'stdout', 30],
+        ['', 'stdout', 30],
+        ['last', 'stdout', 30],
+      ],
+    );
   });
 
   it('logs stderr at warn and drops everything in discard mode', () => {
     const { logger, records } = captureLogger();
     stdioSink('log', 'stderr', logger).write(Buffer.from('oops\n'));
     stdioSink('discard', 'stdout', logger).write(Buffer.from('dropped\n'));
-    assert.deepEqual(records.map((r) => [r.msg, r.stream, r.level]), [['oops', 'stderr', 40]]);
+    assert.deepEqual(
+      records.map((r) => [r.msg, r.stream, r.level]),
+      [['oops', 'stderr', 40]],
+    );
   });
 });

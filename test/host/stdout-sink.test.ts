@@ -24,9 +24,21 @@ function pair(key: string, kind: number, value: Uint8Array): Buffer {
 }
 
 const VALUE_BY_KIND: Record<number, number[]> = {
-  1: [0xde, 0xad], 2: [0x68, 0x69], 3: [1], 4: [0xff], 5: [1, 2], 6: [1, 2, 3, 4], 7: [1, 0, 0, 0, 0, 0, 0, 0],
-  8: new Array(16).fill(7), 9: [9], 10: [1, 0], 11: [1, 0, 0, 0], 12: new Array(8).fill(1), 13: new Array(16).fill(2),
-  14: [0, 0, 0x80, 0x3f], 15: [0, 0, 0, 0, 0, 0, 0xf0, 0x3f],
+  1: [0xde, 0xad],
+  2: [0x68, 0x69],
+  3: [1],
+  4: [0xff],
+  5: [1, 2],
+  6: [1, 2, 3, 4],
+  7: [1, 0, 0, 0, 0, 0, 0, 0],
+  8: new Array(16).fill(7),
+  9: [9],
+  10: [1, 0],
+  11: [1, 0, 0, 0],
+  12: new Array(8).fill(1),
+  13: new Array(16).fill(2),
+  14: [0, 0, 0x80, 0x3f],
+  15: [0, 0, 0, 0, 0, 0, 0xf0, 0x3f],
 };
 
 describe('stdout sink (JS example)', () => {
@@ -53,15 +65,20 @@ describe('stdout sink (JS example)', () => {
   it('is a sink and logs that it opened', async () => {
     assert.equal(component.kind, 'sink');
     await run('{}', []);
-    assert.ok(capture.records.some((r) => r.msg === 'stdout sink opened' && r.level === 30 && r.origin === 'guest'), JSON.stringify(capture.records));
+    assert.ok(
+      capture.records.some((r) => r.msg === 'stdout sink opened' && r.level === 30 && r.origin === 'guest'),
+      JSON.stringify(capture.records),
+    );
   });
 
   it('prints payloads, ids as decimals and empty payloads', async () => {
-    const lines = await run('{"print_payload":true}', [[
-      { offset: 0n, id: 1n, payload: Buffer.from('{"a":1}') },
-      { offset: 1n, id: (1n << 127n) + 5n, payload: Buffer.alloc(0) },
-      { offset: 2n, id: 0n, payload: Buffer.from([0x61, 0xff, 0x62]) },
-    ]]);
+    const lines = await run('{"print_payload":true}', [
+      [
+        { offset: 0n, id: 1n, payload: Buffer.from('{"a":1}') },
+        { offset: 1n, id: (1n << 127n) + 5n, payload: Buffer.alloc(0) },
+        { offset: 2n, id: 0n, payload: Buffer.from([0x61, 0xff, 0x62]) },
+      ],
+    ]);
     assert.deepEqual(lines, [
       'orders/created/3 offset=0 id=1 payload={"a":1} headers=0',
       `orders/created/3 offset=1 id=${(1n << 127n) + 5n} payload= headers=0`,
@@ -71,16 +88,23 @@ describe('stdout sink (JS example)', () => {
 
   it('prints sizes without print_payload, including a 1 MiB payload', async () => {
     const big = Buffer.alloc(1 << 20, 0x41);
-    const lines = await run('{"print_payload":false}', [[{ offset: 7n, id: 9n, payload: big }, { offset: 8n, payload: Buffer.alloc(0) }]]);
+    const lines = await run('{"print_payload":false}', [
+      [
+        { offset: 7n, id: 9n, payload: big },
+        { offset: 8n, payload: Buffer.alloc(0) },
+      ],
+    ]);
     assert.deepEqual(lines, ['orders/created/3 offset=7 id=9 size=1048576 headers=0', 'orders/created/3 offset=8 id=0 size=0 headers=0']);
   });
 
   it('counts header pairs of every kind 1..15', async () => {
     const all = Buffer.concat(Object.entries(VALUE_BY_KIND).map(([kind, v]) => pair(`k${kind}`, Number(kind), Uint8Array.from(v))));
-    const lines = await run('{}', [[
-      { offset: 0n, payload: Buffer.from('x'), headers: all },
-      { offset: 1n, payload: Buffer.from('y'), headers: pair('only', 2, Buffer.from('one')) },
-    ]]);
+    const lines = await run('{}', [
+      [
+        { offset: 0n, payload: Buffer.from('x'), headers: all },
+        { offset: 1n, payload: Buffer.from('y'), headers: pair('only', 2, Buffer.from('one')) },
+      ],
+    ]);
     assert.deepEqual(lines, ['orders/created/3 offset=0 id=0 size=1 headers=15', 'orders/created/3 offset=1 id=0 size=1 headers=1']);
   });
 

@@ -136,7 +136,10 @@ test('requests in flight fail with a retryable IggyConnectionError when the serv
   const c = client(server.port);
   try {
     await c.connect();
-    const err = await c.ping().then(() => undefined, (e: unknown) => e);
+    const err = await c.ping().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof IggyConnectionError, `got ${String(err)}`);
     assert.equal(err.code, 'IGGY_CONNECTION');
     assert.equal(err.retryable, true);
@@ -233,7 +236,10 @@ test('a nonzero reply status becomes an IggyError naming the command', async () 
   const c = client(server.port, { credentials: { username: 'iggy', password: 'iggy' } });
   try {
     await c.connect();
-    await assert.rejects(c.getStream('orders'), (e: unknown) => e instanceof IggyError && e.status === 1010 && e.statusName === 'stream_name_not_found' && /getStream\(orders\)/.test(e.message));
+    await assert.rejects(
+      c.getStream('orders'),
+      (e: unknown) => e instanceof IggyError && e.status === 1010 && e.statusName === 'stream_name_not_found' && /getStream\(orders\)/.test(e.message),
+    );
   } finally {
     await c.close();
     await server.close();
@@ -313,8 +319,9 @@ test('after a dropped connection the client logs in again under a fresh client i
 });
 
 test('an eviction answering the login is an IggyError (invalid credentials), and connect() rejects with it', async () => {
-  const server = await startScriptedServer(() => 'hang', (req) =>
-    encodeEviction({ client: req.header.client, reason: EvictionReason.InvalidCredentials, serverProtocolVersion: 0, serverProtocolVersionMin: 0 }),
+  const server = await startScriptedServer(
+    () => 'hang',
+    (req) => encodeEviction({ client: req.header.client, reason: EvictionReason.InvalidCredentials, serverProtocolVersion: 0, serverProtocolVersionMin: 0 }),
   );
   const c = client(server.port, { credentials: { username: 'iggy', password: 'wrong' } });
   try {
@@ -345,7 +352,10 @@ test('close() fails requests in flight with IggyClosedError and later calls too'
   const c = client(server.port);
   try {
     await c.connect();
-    const pending = c.ping().then(() => undefined, (e: unknown) => e);
+    const pending = c.ping().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await waitFor(() => server.requests.length === 1, 'the request to arrive');
     await c.close();
     assert.ok((await pending) instanceof IggyClosedError);
@@ -413,7 +423,10 @@ test('close() while the connection is still opening (a TLS handshake that never 
   const port = (silent.address() as net.AddressInfo).port;
   const c = client(port, { tls: { servername: 'iggy.test' }, connectTimeoutMs: 30_000 });
   try {
-    const connecting = c.connect().then(() => undefined, (e: unknown) => e);
+    const connecting = c.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await waitFor(() => sockets.size === 1, 'the TCP connection');
     const started = Date.now();
     await c.close();
@@ -468,7 +481,8 @@ test('a ping before login goes with session 0, and the first login keeps that cl
 test('a reply for another operation, or a frame that is not a reply, fails the request as a protocol error and the client reconnects', async () => {
   let mode: 'wrong-operation' | 'not-a-reply' | 'ok' = 'wrong-operation';
   const server = await startScriptedServer((req) => {
-    if (mode === 'wrong-operation') return encodeReply({ client: req.header.client, request: req.header.request, operation: Operation.CreateStream }, resultOk());
+    if (mode === 'wrong-operation')
+      return encodeReply({ client: req.header.client, request: req.header.request, operation: Operation.CreateStream }, resultOk());
     if (mode === 'not-a-reply') {
       const frame = replyTo(req.header);
       frame[60] = 5; // Request

@@ -104,7 +104,13 @@ test('broker restarted mid-stream: the client reconnects, re-logs in, rejoins it
 test('requests issued while reconnecting wait for the reconnect (bounded by their timeout)', async () => {
   let broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
   const port = broker.port;
-  const client = new IggyClient({ host: '127.0.0.1', port, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' }, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+  const client = new IggyClient({
+    host: '127.0.0.1',
+    port,
+    logger: silentLogger(),
+    credentials: { username: 'iggy', password: 'iggy' },
+    reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+  });
   try {
     await client.connect();
     await broker.close();
@@ -124,7 +130,13 @@ test('requests issued while reconnecting wait for the reconnect (bounded by thei
 test('a consumer group that is gone after a restart is forgotten, not fatal: the client comes back ready', async () => {
   let broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
   const port = broker.port;
-  const client = new IggyClient({ host: '127.0.0.1', port, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' }, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+  const client = new IggyClient({
+    host: '127.0.0.1',
+    port,
+    logger: silentLogger(),
+    credentials: { username: 'iggy', password: 'iggy' },
+    reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+  });
   try {
     await client.connect();
     await client.createStream('volatile');

@@ -21,8 +21,29 @@ const sockets = new Set<net.Socket>();
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iggy-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=iggy.test',
-    '-addext', 'subjectAltName=DNS:iggy.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=iggy.test',
+      '-addext',
+      'subjectAltName=DNS:iggy.test',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = await readFile(join(dir, 'cert.pem'));
   broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
   terminator = tls.createServer({ key: await readFile(join(dir, 'key.pem')), cert }, (secure) => {
@@ -52,7 +73,13 @@ after(async () => {
 });
 
 test('connects, logs in and works over TLS when the CA and server name match', async () => {
-  const client = new IggyClient({ host: '127.0.0.1', port, tls: { ca: cert, servername: 'iggy.test' }, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' } });
+  const client = new IggyClient({
+    host: '127.0.0.1',
+    port,
+    tls: { ca: cert, servername: 'iggy.test' },
+    logger: silentLogger(),
+    credentials: { username: 'iggy', password: 'iggy' },
+  });
   try {
     await client.connect();
     await client.ping();

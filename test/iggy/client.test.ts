@@ -112,7 +112,10 @@ test('topics: create with partitions, get, list, duplicate, unknown stream, dele
   const t = await client.createTopic('topics-test', 'orders', { partitions: 3 });
   assert.equal(t.topic.name, 'orders');
   assert.equal(t.topic.partitionsCount, 3);
-  assert.deepEqual(t.partitions.map((p) => p.id), [0, 1, 2]);
+  assert.deepEqual(
+    t.partitions.map((p) => p.id),
+    [0, 1, 2],
+  );
   const got = await client.getTopic('topics-test', 'orders');
   assert.equal(got?.topic.id, t.topic.id);
   assert.equal((await client.getTopics('topics-test')).length, 1);
@@ -142,7 +145,10 @@ test('send and poll: ids, payloads, headers, offsets come back in order', async 
     assert.ok(m.timestamp > 0n && m.originTimestamp > 0n, `message ${i} timestamps`);
   }
   const tail = await client.pollMessages('msgs', 'events', { consumer: 1, partitionId: 0, strategy: Polling.offset(12), count: 2 });
-  assert.deepEqual([0, 1].map((i) => messageAt(tail.batch, i).offset), [12n, 13n]);
+  assert.deepEqual(
+    [0, 1].map((i) => messageAt(tail.batch, i).offset),
+    [12n, 13n],
+  );
   const empty = await client.pollMessages('msgs', 'events', { consumer: 1, partitionId: 0, strategy: Polling.offset(15), count: 10 });
   assert.equal(empty.batch.count, 0);
 });
@@ -157,9 +163,18 @@ test('messages with id 0 get a random non-zero id', async () => {
 });
 
 test('sending to an unknown topic or partition fails with the matching status', async () => {
-  await assert.rejects(client.sendMessages('msgs', 'nope', { kind: 'partition', id: 0 }, inputs(0, 1)), (e: unknown) => e instanceof IggyError && e.statusName === 'topic_name_not_found');
-  await assert.rejects(client.sendMessages('msgs', 'events', { kind: 'partition', id: 9 }, inputs(0, 1)), (e: unknown) => e instanceof IggyError && e.statusName === 'partition_not_found');
-  await assert.rejects(client.pollMessages('nope', 'events', { consumer: 1, partitionId: 0, count: 1 }), (e: unknown) => e instanceof IggyError && e.statusName === 'stream_name_not_found');
+  await assert.rejects(
+    client.sendMessages('msgs', 'nope', { kind: 'partition', id: 0 }, inputs(0, 1)),
+    (e: unknown) => e instanceof IggyError && e.statusName === 'topic_name_not_found',
+  );
+  await assert.rejects(
+    client.sendMessages('msgs', 'events', { kind: 'partition', id: 9 }, inputs(0, 1)),
+    (e: unknown) => e instanceof IggyError && e.statusName === 'partition_not_found',
+  );
+  await assert.rejects(
+    client.pollMessages('nope', 'events', { consumer: 1, partitionId: 0, count: 1 }),
+    (e: unknown) => e instanceof IggyError && e.statusName === 'stream_name_not_found',
+  );
 });
 
 test('balanced sends go round-robin; key sends go to xxh32(key) % partitions', async () => {
@@ -174,7 +189,10 @@ test('balanced sends go round-robin; key sends go to xxh32(key) % partitions', a
     const polled = await client.pollMessages('spread', 't', { consumer: 1, partitionId: p, strategy: Polling.first(), count: 100 });
     counts.push(polled.batch.count);
   }
-  assert.deepEqual(counts, [0, 1, 2].map((p) => 2 + (p === expected ? 4 : 0)));
+  assert.deepEqual(
+    counts,
+    [0, 1, 2].map((p) => 2 + (p === expected ? 4 : 0)),
+  );
 });
 
 test('consumer offsets: store, get, poll next continues after it, delete; autoCommit stores too', async () => {
@@ -187,10 +205,16 @@ test('consumer offsets: store, get, poll next continues after it, delete; autoCo
   assert.equal(stored?.storedOffset, 1n);
   assert.equal(stored?.currentOffset, 9n);
   const next = await client.pollMessages('offsets', 't', { consumer: 'reader', partitionId: 0, strategy: Polling.next(), count: 3 });
-  assert.deepEqual([0, 1, 2].map((i) => messageAt(next.batch, i).offset), [2n, 3n, 4n]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => messageAt(next.batch, i).offset),
+    [2n, 3n, 4n],
+  );
   await client.deleteConsumerOffset('offsets', 't', 'reader', 0);
   assert.equal(await client.getConsumerOffset('offsets', 't', 'reader', 0), undefined);
-  await assert.rejects(client.deleteConsumerOffset('offsets', 't', 'reader', 0), (e: unknown) => e instanceof IggyError && e.statusName === 'consumer_offset_not_found');
+  await assert.rejects(
+    client.deleteConsumerOffset('offsets', 't', 'reader', 0),
+    (e: unknown) => e instanceof IggyError && e.statusName === 'consumer_offset_not_found',
+  );
 
   const first = await client.pollMessages('offsets', 't', { consumer: 'auto', partitionId: 0, strategy: Polling.next(), count: 4, autoCommit: true });
   assert.equal(first.batch.count, 4);
@@ -206,7 +230,10 @@ test('consumer groups: create, get, duplicate, join, poll assigned partitions, l
   await client.sendMessages('groups', 't', { kind: 'partition', id: 1 }, inputs(3, 2));
   const g = await client.createConsumerGroup('groups', 't', 'workers');
   assert.equal(g.group.name, 'workers');
-  await assert.rejects(client.createConsumerGroup('groups', 't', 'workers'), (e: unknown) => e instanceof IggyError && e.statusName === 'consumer_group_name_already_exists');
+  await assert.rejects(
+    client.createConsumerGroup('groups', 't', 'workers'),
+    (e: unknown) => e instanceof IggyError && e.statusName === 'consumer_group_name_already_exists',
+  );
   assert.equal((await client.getConsumerGroups('groups', 't')).length, 1);
   const group = { kind: 'group', id: 'workers' } as const;
   await assert.rejects(client.pollMessages('groups', 't', { consumer: group, count: 10 }), (e: unknown) => e instanceof IggyError && e.status === 5006);
@@ -220,7 +247,10 @@ test('consumer groups: create, get, duplicate, join, poll assigned partitions, l
     const polled = await client.pollMessages('groups', 't', { consumer: group, count: 10, strategy: Polling.next(), autoCommit: true });
     seen.set(polled.partitionId, polled.batch.count);
   }
-  assert.deepEqual([...seen.entries()].sort(), [[0, 3], [1, 2]]);
+  assert.deepEqual([...seen.entries()].sort(), [
+    [0, 3],
+    [1, 2],
+  ]);
   await client.leaveConsumerGroup('groups', 't', 'workers');
   assert.equal((await client.getConsumerGroup('groups', 't', 'workers'))?.members.length, 0);
   await client.deleteConsumerGroup('groups', 't', 'workers');
@@ -255,7 +285,10 @@ test('consume(): an async iterator that yields every message once, keeps its pos
     for (let i = 0; i < polled.batch.count; i++) seen.push(messageAt(polled.batch, i).offset);
     if (seen.length >= 25) break;
   }
-  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => BigInt(i)));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 25 }, (_, i) => BigInt(i)),
+  );
   assert.equal(await client.getConsumerOffset('iter', 't', 'iterating', 0), undefined, 'nothing was committed');
 
   await client.createConsumerGroup('iter', 't', 'iter-group');
@@ -271,7 +304,15 @@ test('consume(): an async iterator that yields every message once, keeps its pos
   const controller = new AbortController();
   let batches = 0;
   const waiting = (async () => {
-    for await (const _ of client.consume('iter', 't', { consumer: 'idle', partitionId: 0, count: 100, idleMs: 60_000, start: Polling.offset(1_000), signal: controller.signal })) batches++;
+    for await (const _ of client.consume('iter', 't', {
+      consumer: 'idle',
+      partitionId: 0,
+      count: 100,
+      idleMs: 60_000,
+      start: Polling.offset(1_000),
+      signal: controller.signal,
+    }))
+      batches++;
   })();
   await new Promise((r) => setTimeout(r, 50));
   const started = Date.now();

@@ -34,7 +34,11 @@ test('encode, verify and decode 1,000-message batches of 100-byte payloads', (t)
   t.diagnostic(`encode ${Math.round(encodeRate)} msg/s, verify ${Math.round(verifyRate)} msg/s, poll decode ${Math.round(decodeRate)} msg/s`);
   assert.equal(last.batch.count, MESSAGES);
   assert.deepEqual(payloadOf(last.batch, 7), Buffer.alloc(100, 7));
-  for (const [name, r] of [['encode', encodeRate], ['verify', verifyRate], ['decode', decodeRate]] as const) {
+  for (const [name, r] of [
+    ['encode', encodeRate],
+    ['verify', verifyRate],
+    ['decode', decodeRate],
+  ] as const) {
     assert.ok(r > FLOOR, `${name} ran at ${Math.round(r)} msg/s, below the ${FLOOR} floor`);
   }
 });

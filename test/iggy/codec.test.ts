@@ -5,14 +5,55 @@ import assert from 'node:assert/strict';
 import { xxh3 } from '@node-rs/xxhash';
 import { buildBatch, payloadOf, headersOf, messageAt } from '../../runtime/batch/flat-batch.js';
 import {
-  Code, Command, EvictionReason, Operation, PROTOCOL_VERSION, HEADER_SIZE, Status, WireError,
-  encodeRequest, decodeRequestHeader, decodeReplyHeader, encodeReply, encodeEviction, decodeEviction,
-  encodeLoginRegister, encodeLoginRegisterWithToken, decodeVersionInfo, decodePasswordCredentials, decodeTokenCredentials,
-  encodeLoginReply, decodeLoginReply, splitReplyBody, resultOk, resultRejection,
-  encodeSendMessages, decodeSendMessages, verifyBatch, encodePollMessages, decodePollMessages, decodePollReply, Polling,
-  validateUserHeaders, encodeUserHeaders, encodeCreateTopic, decodeCreateTopic, encodeTopicOptions, resolveTopicOptions,
-  encodeStreamRef, packVersion, isProtocolCompatible, operationForCode, isResultFramed, stampBatch, sliceHeader,
-  encodeStoreConsumerOffset, decodeStoreConsumerOffset, encodeTopicDetails, decodeTopicDetails, NEVER,
+  Code,
+  Command,
+  EvictionReason,
+  Operation,
+  PROTOCOL_VERSION,
+  HEADER_SIZE,
+  Status,
+  WireError,
+  encodeRequest,
+  decodeRequestHeader,
+  decodeReplyHeader,
+  encodeReply,
+  encodeEviction,
+  decodeEviction,
+  encodeLoginRegister,
+  encodeLoginRegisterWithToken,
+  decodeVersionInfo,
+  decodePasswordCredentials,
+  decodeTokenCredentials,
+  encodeLoginReply,
+  decodeLoginReply,
+  splitReplyBody,
+  resultOk,
+  resultRejection,
+  encodeSendMessages,
+  decodeSendMessages,
+  verifyBatch,
+  encodePollMessages,
+  decodePollMessages,
+  decodePollReply,
+  Polling,
+  validateUserHeaders,
+  encodeUserHeaders,
+  encodeCreateTopic,
+  decodeCreateTopic,
+  encodeTopicOptions,
+  resolveTopicOptions,
+  encodeStreamRef,
+  packVersion,
+  isProtocolCompatible,
+  operationForCode,
+  isResultFramed,
+  stampBatch,
+  sliceHeader,
+  encodeStoreConsumerOffset,
+  decodeStoreConsumerOffset,
+  encodeTopicDetails,
+  decodeTopicDetails,
+  NEVER,
 } from '../../runtime/iggy/codec/index.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
@@ -97,7 +138,11 @@ test('request header validation refuses what the server refuses', () => {
 });
 
 test('login body: ClientVersionInfo prefix then username/password and an empty context', () => {
-  const body = encodeLoginRegister({ version: { protocolVersion: PROTOCOL_VERSION, sdkName: 'rust-sdk', sdkVersion: '0.11.0' }, username: 'iggy', password: 'iggy' });
+  const body = encodeLoginRegister({
+    version: { protocolVersion: PROTOCOL_VERSION, sdkName: 'rust-sdk', sdkVersion: '0.11.0' },
+    username: 'iggy',
+    password: 'iggy',
+  });
   const expected = hex(
     '002c0000' + // protocol_version u32 = 0.11.0 = 11 << 10 = 0x2c00
       '08 727573742d73646b' + // sdk_name: len 8, "rust-sdk"
@@ -206,14 +251,25 @@ test('send messages body: metadata section, then a batch record with XXH3-64 che
 });
 
 test('a flipped payload byte or a stale batch checksum is caught with 4027 / 4039', () => {
-  const body = encodeSendMessages({ streamId: 0, topicId: 0, partitioning: { kind: 'balanced' }, messages: [{ payload: Buffer.from('abc') }, { payload: Buffer.from('de') }] });
+  const body = encodeSendMessages({
+    streamId: 0,
+    topicId: 0,
+    partitioning: { kind: 'balanced' },
+    messages: [{ payload: Buffer.from('abc') }, { payload: Buffer.from('de') }],
+  });
   const batch = decodeSendMessages(body).batch;
   const flipped = Buffer.from(batch);
   flipped[flipped.length - 1]! ^= 1;
-  assert.throws(() => verifyBatch(flipped, { checksums: true }), (e: unknown) => e instanceof WireError && e.status === Status.InvalidMessageChecksum);
+  assert.throws(
+    () => verifyBatch(flipped, { checksums: true }),
+    (e: unknown) => e instanceof WireError && e.status === Status.InvalidMessageChecksum,
+  );
   const stale = Buffer.from(batch);
   stale.writeBigUInt64LE(stale.readBigUInt64LE(40) ^ 1n, 40);
-  assert.throws(() => verifyBatch(stale, { checksums: true }), (e: unknown) => e instanceof WireError && e.status === Status.InvalidBatchChecksum);
+  assert.throws(
+    () => verifyBatch(stale, { checksums: true }),
+    (e: unknown) => e instanceof WireError && e.status === Status.InvalidBatchChecksum,
+  );
 });
 
 test('a batch from a FlatBatch carries ids, origin timestamps, payloads and headers', () => {
@@ -279,7 +335,13 @@ test('a batch from a FlatBatch copies payloads and headers of every length exact
 
 test('poll reply decoding handles a sliced record (first frame offset_delta > 0) by hand', () => {
   // One record sliced to its 2nd message: base offset 100, frame offset_delta 1, payload "z".
-  const frame = Buffer.concat([u64le(0xdeadn), hex('07000000000000000000000000000000'), hex('01000000 0a000000 00000000 01000000'), u64le(0n), Buffer.from('z')]);
+  const frame = Buffer.concat([
+    u64le(0xdeadn),
+    hex('07000000000000000000000000000000'),
+    hex('01000000 0a000000 00000000 01000000'),
+    u64le(0n),
+    Buffer.from('z'),
+  ]);
   const header = Buffer.alloc(256);
   header.writeBigUInt64LE(0n, 0); // partition id
   header.writeBigUInt64LE(100n, 8); // base offset
@@ -297,7 +359,16 @@ test('poll reply decoding handles a sliced record (first frame offset_delta > 0)
 });
 
 test('sliceHeader keeps base fields and recomputes length, count and batch checksum', () => {
-  const record = Buffer.from(decodeSendMessages(encodeSendMessages({ streamId: 0, topicId: 0, partitioning: { kind: 'balanced' }, messages: [{ payload: Buffer.from('a') }, { payload: Buffer.from('bb') }] })).batch);
+  const record = Buffer.from(
+    decodeSendMessages(
+      encodeSendMessages({
+        streamId: 0,
+        topicId: 0,
+        partitioning: { kind: 'balanced' },
+        messages: [{ payload: Buffer.from('a') }, { payload: Buffer.from('bb') }],
+      }),
+    ).batch,
+  );
   const layout = verifyBatch(record);
   const frames = record.subarray(layout.frameStarts[1]!);
   const head = sliceHeader(record, frames, 1);
@@ -306,7 +377,15 @@ test('sliceHeader keeps base fields and recomputes length, count and batch check
 });
 
 test('poll request: consumer, ids, optional partition, strategy, count, auto-commit', () => {
-  const body = encodePollMessages({ consumer: { kind: 'consumer', id: 7 }, streamId: 1, topicId: 2, partitionId: 0, strategy: Polling.next(), count: 10, autoCommit: true });
+  const body = encodePollMessages({
+    consumer: { kind: 'consumer', id: 7 },
+    streamId: 1,
+    topicId: 2,
+    partitionId: 0,
+    strategy: Polling.next(),
+    count: 10,
+    autoCommit: true,
+  });
   assert.deepEqual(
     body,
     hex(
@@ -320,8 +399,18 @@ test('poll request: consumer, ids, optional partition, strategy, count, auto-com
     ),
   );
   const back = decodePollMessages(body);
-  assert.deepEqual(back, { consumer: { kind: 'consumer', id: 7 }, streamId: 1, topicId: 2, partitionId: 0, strategy: { kind: 'next', value: 0n }, count: 10, autoCommit: true });
-  const group = decodePollMessages(encodePollMessages({ consumer: { kind: 'group', id: 'g' }, streamId: 's', topicId: 't', strategy: Polling.offset(3), count: 1, autoCommit: false }));
+  assert.deepEqual(back, {
+    consumer: { kind: 'consumer', id: 7 },
+    streamId: 1,
+    topicId: 2,
+    partitionId: 0,
+    strategy: { kind: 'next', value: 0n },
+    count: 10,
+    autoCommit: true,
+  });
+  const group = decodePollMessages(
+    encodePollMessages({ consumer: { kind: 'group', id: 'g' }, streamId: 's', topicId: 't', strategy: Polling.offset(3), count: 1, autoCommit: false }),
+  );
   assert.equal(group.partitionId, undefined);
 });
 
@@ -344,7 +433,16 @@ test('user headers are validated as validate_user_headers does', () => {
     ['02 0100', 'truncated length'],
   ];
   for (const [bytes, why] of cases) assert.throws(() => validateUserHeaders(hex(bytes)), WireError, why);
-  assert.throws(() => encodeSendMessages({ streamId: 0, topicId: 0, partitioning: { kind: 'balanced' }, messages: [{ payload: Buffer.from('x'), headers: hex('02 01000000 6b') }] }), WireError);
+  assert.throws(
+    () =>
+      encodeSendMessages({
+        streamId: 0,
+        topicId: 0,
+        partitioning: { kind: 'balanced' },
+        messages: [{ payload: Buffer.from('x'), headers: hex('02 01000000 6b') }],
+      }),
+    WireError,
+  );
 });
 
 test('create topic with the options the stable CLI sends (consumer_offset_durability=replicated)', () => {
@@ -357,14 +455,29 @@ test('create topic with the options the stable CLI sends (consumer_offset_durabi
   assert.equal(back.partitionsCount, 3);
   assert.deepEqual(resolveTopicOptions(back.options), { compression: 1, messageExpiry: NEVER, maxTopicSize: NEVER });
   const unknown = encodeUserHeaders([{ key: 'bogus', value: 'x' }]);
-  assert.throws(() => resolveTopicOptions(unknown), (e: unknown) => e instanceof WireError && e.status === Status.UnsupportedOptionKey);
+  assert.throws(
+    () => resolveTopicOptions(unknown),
+    (e: unknown) => e instanceof WireError && e.status === Status.UnsupportedOptionKey,
+  );
   const typed = resolveTopicOptions(encodeTopicOptions({ compression: 'gzip', messageExpiry: 60_000_000n, maxTopicSize: 1024n }));
   assert.deepEqual(typed, { compression: 2, messageExpiry: 60_000_000n, maxTopicSize: 1024n });
 });
 
 test('topic details round trip (TopicHeader then 40-byte partitions)', () => {
   const details = {
-    topic: { id: 0, createdAt: 1n, partitionsCount: 2, messageExpiry: NEVER, compressionAlgorithm: 1, maxTopicSize: NEVER, sizeBytes: 0n, messagesCount: 0n, name: 't', options: Buffer.alloc(0), derivedOptions: Buffer.alloc(0) },
+    topic: {
+      id: 0,
+      createdAt: 1n,
+      partitionsCount: 2,
+      messageExpiry: NEVER,
+      compressionAlgorithm: 1,
+      maxTopicSize: NEVER,
+      sizeBytes: 0n,
+      messagesCount: 0n,
+      name: 't',
+      options: Buffer.alloc(0),
+      derivedOptions: Buffer.alloc(0),
+    },
     partitions: [0, 1].map((id) => ({ id, createdAt: 1n, segmentsCount: 1, currentOffset: 0n, sizeBytes: 0n, messagesCount: 0n })),
   };
   const payload = encodeTopicDetails(details);

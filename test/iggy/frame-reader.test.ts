@@ -61,7 +61,7 @@ test('random chunking of many frames keeps every byte', () => {
   const all = Buffer.concat(frames);
   const reader = new FrameReader();
   const out: Buffer[] = [];
-  for (let at = 0; at < all.length; ) {
+  for (let at = 0; at < all.length;) {
     const n = 1 + Math.floor(Math.random() * 3000);
     out.push(...reader.push(all.subarray(at, at + n)));
     at += n;
@@ -74,7 +74,10 @@ test('a size below the header length is refused and the reader stays failed', ()
   const reader = new FrameReader();
   const bad = Buffer.alloc(FRAME_HEADER_SIZE);
   bad.writeUInt32LE(255, SIZE_FIELD_OFFSET);
-  assert.throws(() => reader.push(bad), (e: unknown) => e instanceof IggyProtocolError && /size 255/.test(e.message));
+  assert.throws(
+    () => reader.push(bad),
+    (e: unknown) => e instanceof IggyProtocolError && /size 255/.test(e.message),
+  );
   assert.throws(() => reader.push(frame(0, 1)), IggyProtocolError);
 });
 
@@ -82,7 +85,10 @@ test('a size above maxFrameSize is refused before its body arrives', () => {
   const reader = new FrameReader({ maxFrameSize: 1024 });
   const header = Buffer.alloc(SIZE_FIELD_OFFSET + 4);
   header.writeUInt32LE(1025, SIZE_FIELD_OFFSET);
-  assert.throws(() => reader.push(header), (e: unknown) => e instanceof IggyProtocolError && e.code === 'IGGY_PROTOCOL');
+  assert.throws(
+    () => reader.push(header),
+    (e: unknown) => e instanceof IggyProtocolError && e.code === 'IGGY_PROTOCOL',
+  );
 });
 
 test('a partial frame waits for the rest and reports its pending bytes', () => {

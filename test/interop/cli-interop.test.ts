@@ -12,12 +12,15 @@ import { cliBinary, runCli } from './peers.js';
 let broker: DevBroker;
 let client: IggyClient;
 
-before(async () => {
-  cliBinary(); // installs iggy-cli 0.14.0 when it is not there yet
-  broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
-  client = new IggyClient({ host: '127.0.0.1', port: broker.port, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' } });
-  await client.connect();
-}, { timeout: 1_800_000 });
+before(
+  async () => {
+    cliBinary(); // installs iggy-cli 0.14.0 when it is not there yet
+    broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
+    client = new IggyClient({ host: '127.0.0.1', port: broker.port, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' } });
+    await client.connect();
+  },
+  { timeout: 1_800_000 },
+);
 
 after(async () => {
   await client?.close();
@@ -45,7 +48,10 @@ test('messages the CLI sends (with headers) are read by our client', { timeout: 
   await cli(['message', 'send', '--partition-id', '0', '-H', 'source:string:cli,n:uint32:7', 'cli-send', 't', 'hello', 'world']);
   const polled = await client.pollMessages('cli-send', 't', { consumer: 1, partitionId: 0, strategy: Polling.first(), count: 10 });
   assert.equal(polled.batch.count, 2);
-  assert.deepEqual([0, 1].map((i) => messageAt(polled.batch, i).payload.toString()), ['hello', 'world']);
+  assert.deepEqual(
+    [0, 1].map((i) => messageAt(polled.batch, i).payload.toString()),
+    ['hello', 'world'],
+  );
   for (let i = 0; i < 2; i++) {
     const m = messageAt(polled.batch, i);
     assert.notEqual(m.id, 0n, 'the CLI gives each message an id');

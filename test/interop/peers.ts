@@ -77,7 +77,6 @@ export async function runProbe(address: string, args: readonly string[], timeout
   }
 }
 
-
 let cliPath: string | undefined;
 
 /**

@@ -66,8 +66,14 @@ async function main(which: readonly string[]): Promise<void> {
 
 async function recordSdk(dir: string): Promise<void> {
   const sdk = await record([
-    ['sdk: send-poll 3 messages with headers', (port) => runProbe(`127.0.0.1:${port}`, ['send-poll', '--stream', 'vectors', '--topic', 'events', '--count', '3', '--batch', '3', '--partitions', '2'])],
-    ['sdk: balanced sends, offsets, consumer group', (port) => runProbe(`127.0.0.1:${port}`, ['groups', '--stream', 'vectors', '--topic', 'events', '--count', '2', '--partitions', '2'])],
+    [
+      'sdk: send-poll 3 messages with headers',
+      (port) => runProbe(`127.0.0.1:${port}`, ['send-poll', '--stream', 'vectors', '--topic', 'events', '--count', '3', '--batch', '3', '--partitions', '2']),
+    ],
+    [
+      'sdk: balanced sends, offsets, consumer group',
+      (port) => runProbe(`127.0.0.1:${port}`, ['groups', '--stream', 'vectors', '--topic', 'events', '--count', '2', '--partitions', '2']),
+    ],
   ]);
   const sdkFile: VectorFile = { peer: 'iggy crate 0.11.0 (test/interop probe)', recordedWith: 'test/interop/record-vectors.ts', frames: sdk };
   await writeFile(join(dir, 'sdk-0.11.0.json'), `${JSON.stringify(sdkFile, null, 1)}\n`);
@@ -78,7 +84,10 @@ async function recordCli(dir: string): Promise<void> {
   const cliFrames = await record([
     ['cli: stream create', (port) => runCli(port, ['stream', 'create', 'cli-stream'])],
     ['cli: topic create', (port) => runCli(port, ['topic', 'create', 'cli-stream', 'cli-topic', '2', 'none'])],
-    ['cli: message send', (port) => runCli(port, ['message', 'send', '--partition-id', '0', '-H', 'source:string:cli,n:uint32:7', 'cli-stream', 'cli-topic', 'hello', 'world'])],
+    [
+      'cli: message send',
+      (port) => runCli(port, ['message', 'send', '--partition-id', '0', '-H', 'source:string:cli,n:uint32:7', 'cli-stream', 'cli-topic', 'hello', 'world']),
+    ],
     ['cli: message poll', (port) => runCli(port, ['message', 'poll', '--offset', '0', '--message-count', '10', 'cli-stream', 'cli-topic', '0'])],
   ]);
   const cliFile: VectorFile = { peer: `iggy-cli 0.14.0 (${cli})`, recordedWith: 'test/interop/record-vectors.ts', frames: cliFrames };

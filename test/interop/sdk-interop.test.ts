@@ -13,13 +13,16 @@ let broker: DevBroker;
 let client: IggyClient;
 let address: string;
 
-before(async () => {
-  probeBinary(); // builds it when missing, before any timing-sensitive step
-  broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
-  address = `127.0.0.1:${broker.port}`;
-  client = new IggyClient({ host: '127.0.0.1', port: broker.port, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' } });
-  await client.connect();
-}, { timeout: 1_200_000 });
+before(
+  async () => {
+    probeBinary(); // builds it when missing, before any timing-sensitive step
+    broker = await startDevBroker({ host: '127.0.0.1', port: 0, logger: silentLogger() });
+    address = `127.0.0.1:${broker.port}`;
+    client = new IggyClient({ host: '127.0.0.1', port: broker.port, logger: silentLogger(), credentials: { username: 'iggy', password: 'iggy' } });
+    await client.connect();
+  },
+  { timeout: 1_200_000 },
+);
 
 after(async () => {
   await client?.close();
@@ -93,24 +96,28 @@ test('the SDK sees what our client created: stream and topic by name, wrong pass
   assert.equal(refused.code, 42, `expected invalid_credentials, got ${refused.error}`);
 });
 
-test('the SDK sends balanced, stores and reads offsets, and consumes through a consumer group; our client sees the same offsets', { timeout: 120_000 }, async () => {
-  const summary = await runProbe(address, ['groups', '--stream', 'sdk-groups', '--topic', 't', '--count', '6', '--partitions', '3']);
-  assert.equal(summary.ok, true, `probe failed: ${summary.error} (status ${summary.code})`);
-  const g = summary.groups!;
-  assert.deepEqual(g.per_partition, [2, 2, 2], 'balanced sends go round-robin over the partitions');
-  assert.equal(g.stored_offset, 0);
-  assert.equal(g.next_after_store_first_offset, 1, 'next after a stored offset 0 starts at 1');
-  assert.equal(g.group_members, 1);
-  assert.deepEqual(g.group_member_partitions, [[0, 1, 2]]);
-  assert.equal(g.group_polled, 6, 'the group reads every message once');
-  assert.deepEqual([...g.group_partitions].sort(), [0, 1, 2]);
-  assert.equal(g.group_stored_offset_p0, 1, 'auto-commit stored the last offset of partition 0');
-  // The same consumers, seen by our client.
-  const plain = await client.getConsumerOffset('sdk-groups', 't', 'probe-consumer', 0);
-  assert.equal(plain?.storedOffset, 0n);
-  for (const p of [0, 1, 2]) {
-    const stored = await client.getConsumerOffset('sdk-groups', 't', { kind: 'group', id: 'probe-group' }, p);
-    assert.equal(stored?.storedOffset, 1n, `group offset on partition ${p}`);
-  }
-  assert.equal((await client.getConsumerGroup('sdk-groups', 't', 'probe-group'))?.members.length, 0, 'the SDK left the group');
-});
+test(
+  'the SDK sends balanced, stores and reads offsets, and consumes through a consumer group; our client sees the same offsets',
+  { timeout: 120_000 },
+  async () => {
+    const summary = await runProbe(address, ['groups', '--stream', 'sdk-groups', '--topic', 't', '--count', '6', '--partitions', '3']);
+    assert.equal(summary.ok, true, `probe failed: ${summary.error} (status ${summary.code})`);
+    const g = summary.groups!;
+    assert.deepEqual(g.per_partition, [2, 2, 2], 'balanced sends go round-robin over the partitions');
+    assert.equal(g.stored_offset, 0);
+    assert.equal(g.next_after_store_first_offset, 1, 'next after a stored offset 0 starts at 1');
+    assert.equal(g.group_members, 1);
+    assert.deepEqual(g.group_member_partitions, [[0, 1, 2]]);
+    assert.equal(g.group_polled, 6, 'the group reads every message once');
+    assert.deepEqual([...g.group_partitions].sort(), [0, 1, 2]);
+    assert.equal(g.group_stored_offset_p0, 1, 'auto-commit stored the last offset of partition 0');
+    // The same consumers, seen by our client.
+    const plain = await client.getConsumerOffset('sdk-groups', 't', 'probe-consumer', 0);
+    assert.equal(plain?.storedOffset, 0n);
+    for (const p of [0, 1, 2]) {
+      const stored = await client.getConsumerOffset('sdk-groups', 't', { kind: 'group', id: 'probe-group' }, p);
+      assert.equal(stored?.storedOffset, 1n, `group offset on partition ${p}`);
+    }
+    assert.equal((await client.getConsumerGroup('sdk-groups', 't', 'probe-group'))?.members.length, 0, 'the SDK left the group');
+  },
+);

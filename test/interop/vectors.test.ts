@@ -130,8 +130,14 @@ function reencodeBody(h: RequestHeader, body: Buffer): Buffer {
 }
 
 test('vector files exist for the SDK and the CLI', () => {
-  assert.ok(files.some((f) => f.startsWith('sdk-')), `no SDK vectors in ${dir}; run node dist/test/interop/record-vectors.js`);
-  assert.ok(files.some((f) => f.startsWith('cli-')), `no CLI vectors in ${dir}; run node dist/test/interop/record-vectors.js`);
+  assert.ok(
+    files.some((f) => f.startsWith('sdk-')),
+    `no SDK vectors in ${dir}; run node dist/test/interop/record-vectors.js`,
+  );
+  assert.ok(
+    files.some((f) => f.startsWith('cli-')),
+    `no CLI vectors in ${dir}; run node dist/test/interop/record-vectors.js`,
+  );
 });
 
 for (const file of files) {
@@ -213,7 +219,12 @@ test('our client sends the same bodies as the SDK for the same commands', async 
       options: { durability: sdkOptions.durability as 'replicated', consumerOffsetDurability: sdkOptions.consumer_offset_durability as 'replicated' },
     });
     assert.equal(sdkSend.partitioning.kind, 'partition');
-    await client.sendMessages(sdkSend.streamId, sdkSend.topicId, { kind: 'partition', id: (sdkSend.partitioning as { id: number }).id }, messagesOf(sdkSend.batch));
+    await client.sendMessages(
+      sdkSend.streamId,
+      sdkSend.topicId,
+      { kind: 'partition', id: (sdkSend.partitioning as { id: number }).id },
+      messagesOf(sdkSend.batch),
+    );
     await client.pollMessages(sdkPoll.streamId, sdkPoll.topicId, {
       consumer: sdkPoll.consumer,
       partitionId: sdkPoll.partitionId,
@@ -236,8 +247,17 @@ test('our client sends the same bodies as the SDK for the same commands', async 
       assert.ok(f, `our client sent no request with code ${code}`);
       return f;
     };
-    const compared = [Code.CreateStream, Code.CreateTopic, Code.SendMessages, Code.PollMessages, Code.StoreConsumerOffset,
-      Code.CreateConsumerGroup, Code.JoinConsumerGroup, Code.SyncConsumerGroup, Code.LeaveConsumerGroup];
+    const compared = [
+      Code.CreateStream,
+      Code.CreateTopic,
+      Code.SendMessages,
+      Code.PollMessages,
+      Code.StoreConsumerOffset,
+      Code.CreateConsumerGroup,
+      Code.JoinConsumerGroup,
+      Code.SyncConsumerGroup,
+      Code.LeaveConsumerGroup,
+    ];
     for (const code of compared) {
       const a = mine(code);
       const b = recorded(code);
@@ -257,7 +277,13 @@ test('our client sends the same bodies as the SDK for the same commands', async 
     }
     const loginBody = mine(Code.LoginRegister).subarray(HEADER_SIZE);
     const { length } = decodeVersionInfo(loginBody);
-    assert.equal(loginBody.subarray(length).toString('hex'), recorded(Code.LoginRegister).subarray(HEADER_SIZE + decodeVersionInfo(recorded(Code.LoginRegister).subarray(HEADER_SIZE)).length).toString('hex'), 'login credentials part');
+    assert.equal(
+      loginBody.subarray(length).toString('hex'),
+      recorded(Code.LoginRegister)
+        .subarray(HEADER_SIZE + decodeVersionInfo(recorded(Code.LoginRegister).subarray(HEADER_SIZE)).length)
+        .toString('hex'),
+      'login credentials part',
+    );
     // A user-header block the SDK wrote is one our codec walks.
     for (const m of messagesOf(sdkSend.batch)) assert.ok([...headerEntries(Buffer.from(m.headers!))].length === 2);
   } finally {

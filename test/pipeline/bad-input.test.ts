@@ -39,10 +39,7 @@ test('validate: a TOML syntax error names the file, line and column; exit 1', as
 test('validate: a missing component and a bad value are both reported with their paths', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'missing.toml');
-  await writeFile(
-    file,
-    `[sinks.pg]\npath = "nowhere/sink.wasm"\n[[sinks.pg.streams]]\nstream = "s"\ntopics = ["t"]\nbatch_size = "ten"\n`,
-  );
+  await writeFile(file, `[sinks.pg]\npath = "nowhere/sink.wasm"\n[[sinks.pg.streams]]\nstream = "s"\ntopics = ["t"]\nbatch_size = "ten"\n`);
   const r = validate(file);
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /sinks\.pg\.path: .*nowhere\/sink\.wasm/, r.stderr);
@@ -60,7 +57,12 @@ forEachTarget(import.meta.url, (target) => {
     await client.createStream(inStream);
     await client.createTopic(inStream, 'events', { partitions: 1 });
     const payloads = ['{"n":0}', '{"n":1}', 'not json {', '{"n":3}', '[1,2', '{"n":5}'];
-    await client.sendMessages(inStream, 'events', { kind: 'partition', id: 0 }, payloads.map((p, i) => ({ id: BigInt(i + 1), payload: Buffer.from(p) })));
+    await client.sendMessages(
+      inStream,
+      'events',
+      { kind: 'partition', id: 0 },
+      payloads.map((p, i) => ({ id: BigInt(i + 1), payload: Buffer.from(p) })),
+    );
 
     const runtime = await startRuntime(
       dir,
@@ -84,16 +86,25 @@ dead_letter = { stream = "${dlqStream}", topic = "events" }
     );
     t.after(() => runtime.stop('SIGKILL').then(() => undefined));
     const file = join(out, 'events.ndjson');
-    const written = await eventually(async () => {
-      const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-      return lines.length >= 4 ? lines : undefined;
-    }, 30_000, 'the four valid messages in the sink file', () => runtime.tail());
+    const written = await eventually(
+      async () => {
+        const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+        return lines.length >= 4 ? lines : undefined;
+      },
+      30_000,
+      'the four valid messages in the sink file',
+      () => runtime.tail(),
+    );
     assert.deepEqual(written, ['{"n":0}', '{"n":1}', '{"n":3}', '{"n":5}']);
 
-    const stored = await eventually(async () => {
-      const info = await client.getConsumerOffset(inStream, 'events', { kind: 'group', id: 'files' }, 0);
-      return info && info.storedOffset === 5n ? info : undefined;
-    }, 10_000, 'the group offset to reach 5 (every message handled, none skipped)');
+    const stored = await eventually(
+      async () => {
+        const info = await client.getConsumerOffset(inStream, 'events', { kind: 'group', id: 'files' }, 0);
+        return info && info.storedOffset === 5n ? info : undefined;
+      },
+      10_000,
+      'the group offset to reach 5 (every message handled, none skipped)',
+    );
     assert.equal(stored.storedOffset, 5n);
 
     const dlq = await client.pollMessages(dlqStream, 'events', { consumer: 'inspect', partitionId: 0, strategy: Polling.first(), count: 100 });
@@ -101,14 +112,20 @@ dead_letter = { stream = "${dlqStream}", topic = "events" }
       payload: m.payload.toString(),
       headers: Object.fromEntries([...headerEntries(m.headers)].map((h) => [h.key.toString(), h.value.toString()])),
     }));
-    assert.deepEqual(dead.map((d) => d.payload), ['not json {', '[1,2']);
+    assert.deepEqual(
+      dead.map((d) => d.payload),
+      ['not json {', '[1,2'],
+    );
     for (const d of dead) {
       assert.match(d.headers[DeadLetterHeader.reason] ?? '', /JSON|json/, `reason header: ${JSON.stringify(d.headers)}`);
       assert.equal(d.headers[DeadLetterHeader.stream], inStream);
       assert.equal(d.headers[DeadLetterHeader.topic], 'events');
       assert.equal(d.headers[DeadLetterHeader.connector], 'file');
     }
-    assert.deepEqual(dead.map((d) => d.headers[DeadLetterHeader.offset]), ['2', '4']);
+    assert.deepEqual(
+      dead.map((d) => d.headers[DeadLetterHeader.offset]),
+      ['2', '4'],
+    );
     assert.equal(await runtime.stop('SIGTERM'), 0);
   });
 
@@ -151,14 +168,22 @@ preopens = [{ host = "${out}", guest = "/out", read_only = false }]
 `,
     );
     t.after(() => runtime.stop('SIGKILL').then(() => undefined));
-    await eventually(() => (runtime.logs.filter((l) => l.connector === 'crashy' && /restarting/.test(String(l.msg))).length >= 2 ? true : undefined), 30_000, 'the trapping sink to be restarted twice');
-    const lines = await eventually(async () => {
-      const l = (await readFile(join(out, 'fine.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
-      return l.length >= 50 ? l : undefined;
-    }, 30_000, 'the healthy sink to deliver all 50 messages');
+    await eventually(
+      () => (runtime.logs.filter((l) => l.connector === 'crashy' && /restarting/.test(String(l.msg))).length >= 2 ? true : undefined),
+      30_000,
+      'the trapping sink to be restarted twice',
+    );
+    const lines = await eventually(
+      async () => {
+        const l = (await readFile(join(out, 'fine.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+        return l.length >= 50 ? l : undefined;
+      },
+      30_000,
+      'the healthy sink to deliver all 50 messages',
+    );
     assert.equal(lines.length, 50);
     const trapLog = runtime.logs.find((l) => l.connector === 'crashy' && /restarting/.test(String(l.msg)));
-    assert.match(JSON.stringify(trapLog), /deliberate crash at offset 0/, 'the log carries the guest\'s own message');
+    assert.match(JSON.stringify(trapLog), /deliberate crash at offset 0/, "the log carries the guest's own message");
     assert.match(JSON.stringify(trapLog), /"reason":"trap"/);
     const crashyOffset = await client.getConsumerOffset(s, 'crashy', { kind: 'group', id: 'crashy' }, 0);
     assert.equal(crashyOffset?.storedOffset ?? -1n, -1n, 'no offset was stored for batches the sink never accepted');
@@ -171,5 +196,8 @@ test('run with no enabled connector (and no HTTP API) says so and exits 0 instea
   const runtime = await startRuntime(dir, `[sinks.off]\nenabled = false\npath = "missing.wasm"\n[[sinks.off.streams]]\nstream = "s"\ntopics = ["t"]\n`);
   const code = await new Promise<number | string>((resolve) => runtime.child.once('exit', (c, s) => resolve(c ?? s ?? 'unknown')));
   assert.equal(code, 0, runtime.tail());
-  assert.ok(runtime.logs.some((l) => /nothing to run/.test(String(l.msg))), runtime.tail());
+  assert.ok(
+    runtime.logs.some((l) => /nothing to run/.test(String(l.msg))),
+    runtime.tail(),
+  );
 });

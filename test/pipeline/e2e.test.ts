@@ -83,10 +83,14 @@ forEachTarget(import.meta.url, (target) => {
     const runtime = await startRuntime(s.dir, pipelineConfig(s, total, 500));
     t.after(() => runtime.stop('SIGKILL').then(() => undefined));
     const file = join(s.out, 'messages.ndjson');
-    const lines = await eventually(async () => {
-      const l = await readLines(file);
-      return l.length >= total ? l : undefined;
-    }, 60_000, `${total} lines in ${file}`);
+    const lines = await eventually(
+      async () => {
+        const l = await readLines(file);
+        return l.length >= total ? l : undefined;
+      },
+      60_000,
+      `${total} lines in ${file}`,
+    );
     assert.equal(await runtime.stop('SIGTERM'), 0, 'the runtime exits 0 after SIGTERM');
     assert.equal(lines.length, total, 'no message is written twice in an uninterrupted run');
     const seqs = lines.map((line, i) => {
@@ -96,7 +100,11 @@ forEachTarget(import.meta.url, (target) => {
       assert.equal(msg.data.length, 16, `line ${i} keeps its payload: ${line}`);
       return msg.seq;
     });
-    assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i), 'messages arrive in order, none missing');
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: total }, (_, i) => i),
+      'messages arrive in order, none missing',
+    );
   });
 
   test('SIGKILL mid-stream and restart: nothing is missing and the source resumes from its saved state', async (t) => {
@@ -116,10 +124,14 @@ forEachTarget(import.meta.url, (target) => {
     const second = await startRuntime(s.dir, config);
     t.after(() => second.stop('SIGKILL').then(() => undefined));
     await second.waitForLog((l) => l.msg === 'source resumed from its saved state', 30_000, 'the source to resume from its state');
-    const seen = await eventually(async () => {
-      const set = new Set((await readLines(file)).map((l) => (JSON.parse(l) as { seq: number }).seq));
-      return set.size >= total ? set : undefined;
-    }, 120_000, `all ${total} sequence numbers in ${file}`);
+    const seen = await eventually(
+      async () => {
+        const set = new Set((await readLines(file)).map((l) => (JSON.parse(l) as { seq: number }).seq));
+        return set.size >= total ? set : undefined;
+      },
+      120_000,
+      `all ${total} sequence numbers in ${file}`,
+    );
     assert.equal(await second.stop('SIGTERM'), 0);
     for (let seq = 0; seq < total; seq++) assert.ok(seen.has(seq), `message ${seq} is missing`);
     assert.equal(Math.max(...seen), total - 1, 'the source did not produce past max_messages after resuming');

@@ -51,7 +51,15 @@ test('the classifier: live errors and their serialized form get the same answer'
 
 test('docs/pipelines.md lists the same table', async () => {
   const doc = await readFile(join(ROOT, 'docs', 'pipelines.md'), 'utf8');
-  const rows = doc.split('\n').filter((l) => l.startsWith('| ')).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const rows = doc
+    .split('\n')
+    .filter((l) => l.startsWith('| '))
+    .map((l) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   const restartCell = (restart: boolean): string => (restart ? 'restart' : '**stop**');
   for (const [code, rule] of Object.entries(ERROR_CODE_RULES)) {
     const row = rows.find((r) => r[0] === `\`${code}\``);
@@ -66,6 +74,10 @@ test('docs/pipelines.md lists the same table', async () => {
   for (const rule of IGGY_STATUS_RULES) {
     const row = rows.find((r) => r[2] === rule.what && r[1] === restartCell(rule.restart));
     assert.ok(row, `docs/pipelines.md has no row for the class "${rule.what}"`);
-    assert.deepEqual(expand(row[0]!).sort((x, y) => x - y), [...rule.statuses].sort((x, y) => x - y), `the statuses of "${rule.what}" in the docs`);
+    assert.deepEqual(
+      expand(row[0]!).sort((x, y) => x - y),
+      [...rule.statuses].sort((x, y) => x - y),
+      `the statuses of "${rule.what}" in the docs`,
+    );
   }
 });

@@ -61,10 +61,15 @@ async function startInProcess(t: { after: (fn: () => Promise<void>) => void }, d
 const byId = (statuses: ConnectorStatus[]): Map<string, ConnectorStatus> => new Map(statuses.map((s) => [`${s.kind}s.${s.key}`, s]));
 
 async function allFailed(rt: Runtime, ids: string[]): Promise<Map<string, ConnectorStatus>> {
-  return eventually(() => {
-    const statuses = byId(rt.supervisor.status());
-    return ids.every((id) => statuses.get(id)?.state === 'failed') ? statuses : undefined;
-  }, 120_000, `every connector of ${ids.join(', ')} to end failed`, () => JSON.stringify(rt.supervisor.status().map((s) => [s.key, s.state, s.restarts, s.lastError?.code, s.lastError?.message?.slice(0, 200)])));
+  return eventually(
+    () => {
+      const statuses = byId(rt.supervisor.status());
+      return ids.every((id) => statuses.get(id)?.state === 'failed') ? statuses : undefined;
+    },
+    120_000,
+    `every connector of ${ids.join(', ')} to end failed`,
+    () => JSON.stringify(rt.supervisor.status().map((s) => [s.key, s.state, s.restarts, s.lastError?.code, s.lastError?.message?.slice(0, 200)])),
+  );
 }
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -77,7 +82,16 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 /** Checks one failed connector everywhere the user looks: the supervisor, the log, GET /stats, `status`. */
 async function assertFailedEverywhere(rt: Runtime, statuses: Map<string, ConnectorStatus>, expected: Expected[]): Promise<void> {
-  const stats = (await (await fetch(`${rt.apiUrl}/stats`)).json()) as { connectors: { key: string; connector_type: string; status: string; state: string; restarts: number; last_error?: { code?: string; message: string; action?: string } }[] };
+  const stats = (await (await fetch(`${rt.apiUrl}/stats`)).json()) as {
+    connectors: {
+      key: string;
+      connector_type: string;
+      status: string;
+      state: string;
+      restarts: number;
+      last_error?: { code?: string; message: string; action?: string };
+    }[];
+  };
   const table = await cli(['status', '--url', rt.apiUrl]);
   assert.equal(table.code, 0, table.stderr);
   for (const e of expected) {
@@ -147,7 +161,12 @@ forEachTarget(import.meta.url, (target: () => IggyTarget) => {
       sinkToml('core_module', coreModule, stream),
       sinkToml('unknown_import', fixtureDirOf('unknown-import-sink'), stream),
       sinkToml('bad_config', guestPath('js', 'stdout-sink'), stream, `[sinks.bad_config.config]\nno_such_key = 1\n`),
-      sinkToml('vanished_grant', guestPath('rust', 'file-sink'), stream, `[sinks.vanished_grant.config]\npath = "/out/x"\n[sinks.vanished_grant.permissions]\npreopens = [{ host = "${grant}", guest = "/out", read_only = false }]\n`),
+      sinkToml(
+        'vanished_grant',
+        guestPath('rust', 'file-sink'),
+        stream,
+        `[sinks.vanished_grant.config]\npath = "/out/x"\n[sinks.vanished_grant.permissions]\npreopens = [{ host = "${grant}", guest = "/out", read_only = false }]\n`,
+      ),
       sourceToml('sink_as_source', guestPath('js', 'stdout-sink'), stream),
       sourceToml('bad_batch', fixturePath('bad-batch-source'), stream),
       sourceToml('header_kind_0', fixturePath('bad-message-source'), stream, 'fault = "header-kind-0"'),
@@ -162,13 +181,31 @@ forEachTarget(import.meta.url, (target: () => IggyTarget) => {
       { id: 'sinks.unknown_import', code: 'COMPONENT_IMPORTS', message: /imports what this host does not provide/, action: /remove those imports/ },
       { id: 'sinks.bad_config', code: 'CONNECTOR_INVALID_CONFIG', message: /unknown config key "no_such_key"/, action: /fix the connector's \[config\] table/ },
       { id: 'sinks.vanished_grant', code: 'HOST_GRANT', message: /preopen hostPath .*grant" does not exist/, action: /\[permissions\]/ },
-      { id: 'sources.sink_as_source', code: 'COMPONENT_WORLD', message: /does not export iggy:connector\/source@0\.1\.0/, action: /build it for the world of its kind/ },
+      {
+        id: 'sources.sink_as_source',
+        code: 'COMPONENT_WORLD',
+        message: /does not export iggy:connector\/source@0\.1\.0/,
+        action: /build it for the world of its kind/,
+      },
       { id: 'sources.bad_batch', code: 'GUEST_MALFORMED_BATCH', message: /index entry 1: payload range/, action: /fix the source/ },
       { id: 'sources.header_kind_0', code: 'GUEST_MALFORMED_BATCH', message: /index entry 0: .*kind 0 \(reserved\)/, action: /fix the source/ },
-      { id: 'sources.header_kind_99', code: 'GUEST_MALFORMED_BATCH', message: /index entry 0: user header value 0 has kind 99, outside Iggy's header kinds 1\.\.15/, action: /fix the source/ },
-      { id: 'sources.nanos', code: 'GUEST_MALFORMED_BATCH', message: /index entry 0: origin timestamp \d+ is after the year 2200 .*looks like nanoseconds/, action: /fix the source/ },
+      {
+        id: 'sources.header_kind_99',
+        code: 'GUEST_MALFORMED_BATCH',
+        message: /index entry 0: user header value 0 has kind 99, outside Iggy's header kinds 1\.\.15/,
+        action: /fix the source/,
+      },
+      {
+        id: 'sources.nanos',
+        code: 'GUEST_MALFORMED_BATCH',
+        message: /index entry 0: origin timestamp \d+ is after the year 2200 .*looks like nanoseconds/,
+        action: /fix the source/,
+      },
     ];
-    const statuses = await allFailed(rt, expected.map((e) => e.id));
+    const statuses = await allFailed(
+      rt,
+      expected.map((e) => e.id),
+    );
     await assertFailedEverywhere(rt, statuses, expected);
 
     // Nothing the refused sources produced reached Iggy.
@@ -185,7 +222,9 @@ forEachTarget(import.meta.url, (target: () => IggyTarget) => {
     const header = runtimeHeader(target().port, dir).replace('password = "iggy"', 'password = "not-the-password"');
     const rt = await startInProcess(t, dir, header + sinkToml('wrong_password', guestPath('js', 'stdout-sink'), target().name('login')));
     const statuses = await allFailed(rt, ['sinks.wrong_password']);
-    await assertFailedEverywhere(rt, statuses, [{ id: 'sinks.wrong_password', code: 'IGGY_STATUS', message: /Iggy status 42 invalid_credentials/, action: /fix \[iggy\] username\/password or token/ }]);
+    await assertFailedEverywhere(rt, statuses, [
+      { id: 'sinks.wrong_password', code: 'IGGY_STATUS', message: /Iggy status 42 invalid_credentials/, action: /fix \[iggy\] username\/password or token/ },
+    ]);
     assert.equal(statuses.get('sinks.wrong_password')!.lastError?.status, 42);
   });
 });

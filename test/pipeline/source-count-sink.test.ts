@@ -81,6 +81,9 @@ latency_skip = ${skip}
     assert.ok(latency, `track_latency = true reports latency_us: ${line.msg as string}`);
     assert.equal(latency.samples, total - skip, 'latency_skip messages are not sampled');
     assert.equal(latency.resolution, 10);
-    assert.ok(latency.p50 > 0 && latency.p50 <= latency.p99 && latency.p99 <= latency.max + latency.resolution, `quantiles in order: ${JSON.stringify(latency)}`);
+    assert.ok(
+      latency.p50 > 0 && latency.p50 <= latency.p99 && latency.p99 <= latency.max + latency.resolution,
+      `quantiles in order: ${JSON.stringify(latency)}`,
+    );
   });
 });

@@ -219,7 +219,11 @@ test('source pipeline: acks arriving out of order never let a state be saved ahe
   });
   assert.deepEqual(store.violations, []);
   const seqs = iggy.sends.flatMap((s) => s.seqs);
-  assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i), 'every message sent once, in order');
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: total }, (_, i) => i),
+    'every message sent once, in order',
+  );
   assert.ok(iggy.sends.length >= 3, `expected several sends, got ${iggy.sends.length}`);
   assert.equal(store.saved.at(-1), total, 'the state after the last message is saved at shutdown');
   const reread = JSON.parse(Buffer.from((await new StateStore(join(dir, 'state')).load('random'))!).toString()) as { seq: number };
@@ -242,7 +246,10 @@ test('source pipeline: a failed send stops the source, no state past it is saved
     (e: unknown) => e === refused,
   );
   assert.deepEqual(store.violations, []);
-  assert.ok(store.saved.length > 0 && store.saved.every((seq) => seq <= 500), `states saved: ${store.saved.join(', ')}; none may cover the failed send (seq 500-599)`);
+  assert.ok(
+    store.saved.length > 0 && store.saved.every((seq) => seq <= 500),
+    `states saved: ${store.saved.join(', ')}; none may cover the failed send (seq 500-599)`,
+  );
 
   // The restart: the source resumes from what was saved, so the failed batch is produced again.
   const resumedFrom = store.saved.at(-1)!;
@@ -277,13 +284,18 @@ test('source pipeline: a connection lost with sends in flight is survived; the r
       down = new Promise<void>((resolve) => setTimeout(resolve, 30)).then(() => {
         down = undefined;
       });
-      for (const s of inFlight.splice(0)) s.ack.reject(new IggyConnectionError('sendMessages: connection lost (test); the request may or may not have been applied'));
+      for (const s of inFlight.splice(0))
+        s.ack.reject(new IggyConnectionError('sendMessages: connection lost (test); the request may or may not have been applied'));
     }
   });
   const store = new CheckingStore(dir, iggy);
   await run(dir, iggy, store, total, () => iggy.acknowledged >= total);
   assert.deepEqual(store.violations, []);
-  assert.deepEqual(applied, Array.from({ length: total }, (_, i) => i), 'applied once each, in order, the lost sends included');
+  assert.deepEqual(
+    applied,
+    Array.from({ length: total }, (_, i) => i),
+    'applied once each, in order, the lost sends included',
+  );
   assert.ok(iggy.sends.length > Math.ceil(total / 100), `the lost sends were sent again (${iggy.sends.length} sends)`);
   assert.equal(store.saved.at(-1), total);
 });
@@ -295,7 +307,11 @@ forEachTarget(import.meta.url, (target) => {
     const client = await target().client();
     const stream = target().name('s');
     const total = 20_000;
-    const iggy = await connectIggy({ ...parseConfig(`[iggy]\naddress = "127.0.0.1:${target().port}"\nusername = "iggy"\npassword = "iggy"\n`, { file: join(dir, 'runtime.toml') }).iggy }, silent, new AbortController().signal);
+    const iggy = await connectIggy(
+      { ...parseConfig(`[iggy]\naddress = "127.0.0.1:${target().port}"\nusername = "iggy"\npassword = "iggy"\n`, { file: join(dir, 'runtime.toml') }).iggy },
+      silent,
+      new AbortController().signal,
+    );
     t.after(() => iggy.close());
     const store = new StateStore(join(dir, 'state'));
     const stop = new AbortController();
@@ -323,7 +339,11 @@ forEachTarget(import.meta.url, (target) => {
     }
     stop.abort();
     await running;
-    assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i), 'every message once, in order');
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: total }, (_, i) => i),
+      'every message once, in order',
+    );
     const saved = JSON.parse(Buffer.from((await store.load('random'))!).toString()) as { seq: number };
     assert.equal(saved.seq, total, 'the state after the last message is saved');
   });

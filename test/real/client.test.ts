@@ -23,16 +23,29 @@ withRealServer(import.meta.url, (target) => {
     await client.createStream(stream);
     assert.equal((await client.getStream(stream))?.stream.name, stream);
     assert.ok((await client.getStreams()).some((s) => s.name === stream));
-    assert.equal(await client.getTopic(stream, 'missing').catch((e: unknown) => (e instanceof IggyError ? e.status : e)), undefined, 'a missing topic reads as undefined');
+    assert.equal(
+      await client.getTopic(stream, 'missing').catch((e: unknown) => (e instanceof IggyError ? e.status : e)),
+      undefined,
+      'a missing topic reads as undefined',
+    );
 
     const created = await client.createTopic(stream, 'three', { partitions: 3 });
     assert.equal(created.topic.partitionsCount, 3);
     assert.equal((await client.getTopic(stream, 'three'))?.topic.partitionsCount, 3);
-    for (let p = 0; p < 3; p++) await client.sendMessages(stream, 'three', { kind: 'partition', id: p }, Array.from({ length: 10 }, (_, i) => ({ payload: json(p * 100 + i) })));
+    for (let p = 0; p < 3; p++)
+      await client.sendMessages(
+        stream,
+        'three',
+        { kind: 'partition', id: p },
+        Array.from({ length: 10 }, (_, i) => ({ payload: json(p * 100 + i) })),
+      );
     await client.sendMessages(stream, 'three', { kind: 'balanced' }, [{ payload: json(1000) }]);
     await client.sendMessages(stream, 'three', { kind: 'key', key: Buffer.from('k') }, [{ payload: json(1001) }]);
     const first = await client.pollMessages(stream, 'three', { consumer: 'c', partitionId: 1, strategy: Polling.first(), count: 5 });
-    assert.deepEqual(Array.from({ length: first.batch.count }, (_, i) => JSON.parse(payloadOf(first.batch, i).toString()).i), [100, 101, 102, 103, 104]);
+    assert.deepEqual(
+      Array.from({ length: first.batch.count }, (_, i) => JSON.parse(payloadOf(first.batch, i).toString()).i),
+      [100, 101, 102, 103, 104],
+    );
 
     await client.storeConsumerOffset(stream, 'three', 'c', 1, 4n);
     assert.equal((await client.getConsumerOffset(stream, 'three', 'c', 1))?.storedOffset, 4n);
@@ -50,7 +63,14 @@ withRealServer(import.meta.url, (target) => {
     for (let i = 0; i < 6; i++) {
       const polled = await client.pollMessages(stream, 'three', { consumer: { kind: 'group', id: 'g' }, count: 100 });
       seen += polled.batch.count;
-      if (polled.batch.count > 0) await client.storeConsumerOffset(stream, 'three', { kind: 'group', id: 'g' }, polled.partitionId, BigInt(polled.batch.count - 1) + polled.batch.index.readBigUInt64LE(0));
+      if (polled.batch.count > 0)
+        await client.storeConsumerOffset(
+          stream,
+          'three',
+          { kind: 'group', id: 'g' },
+          polled.partitionId,
+          BigInt(polled.batch.count - 1) + polled.batch.index.readBigUInt64LE(0),
+        );
     }
     assert.equal(seen, 32, 'the group polled every message of the three partitions once');
     await client.leaveConsumerGroup(stream, 'three', 'g');

@@ -111,96 +111,120 @@ const peakRssMiB = (pid: number): number => {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 };
 
-test('bounded guests beside a good pipeline: the process survives, every message is delivered, each hostile connector ends as documented', { timeout: 180_000 }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'bounded-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  await mkdir(join(dir, 'out'));
-  await mkdir(join(dir, 'in'));
-  execFileSync('mkfifo', [join(dir, 'in', 'fifo')]);
-  await writeFile(join(dir, 'in', 'plain.txt'), 'plain file');
-  const { broker, client } = await brokerWithClient(t);
-  await client.createStream('hostile');
-  await client.createTopic('hostile', 'in', { partitions: 1 });
-  await client.sendMessages('hostile', 'in', { kind: 'partition', id: 0 }, Array.from({ length: 10 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) })));
+test(
+  'bounded guests beside a good pipeline: the process survives, every message is delivered, each hostile connector ends as documented',
+  { timeout: 180_000 },
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'bounded-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(join(dir, 'out'));
+    await mkdir(join(dir, 'in'));
+    execFileSync('mkfifo', [join(dir, 'in', 'fifo')]);
+    await writeFile(join(dir, 'in', 'plain.txt'), 'plain file');
+    const { broker, client } = await brokerWithClient(t);
+    await client.createStream('hostile');
+    await client.createTopic('hostile', 'in', { partitions: 1 });
+    await client.sendMessages(
+      'hostile',
+      'in',
+      { kind: 'partition', id: 0 },
+      Array.from({ length: 10 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) })),
+    );
 
-  const runtime = await startRuntime(dir, await runtimeToml(dir, broker.port));
-  t.after(() => runtime.stop('SIGKILL').then(() => undefined));
-  const url = String((await runtime.waitForLog((l) => l.msg === 'HTTP API listening', 30_000, 'the HTTP API')).url);
+    const runtime = await startRuntime(dir, await runtimeToml(dir, broker.port));
+    t.after(() => runtime.stop('SIGKILL').then(() => undefined));
+    const url = String((await runtime.waitForLog((l) => l.msg === 'HTTP API listening', 30_000, 'the HTTP API')).url);
 
-  const sinkFile = join(dir, 'out', 'messages.ndjson');
-  const lines = await eventually(
-    async () => {
-      const l = (await readFile(sinkFile, 'utf8').catch(() => '')).split('\n').filter((x) => x.length > 0);
-      return l.length >= TOTAL ? l : undefined;
-    },
-    120_000,
-    `${TOTAL} lines from the file sink`,
-    () => runtime.tail(),
-  );
-  const seqs = new Set(lines.map((line) => (JSON.parse(line) as { seq: number }).seq));
-  assert.deepEqual(Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !seqs.has(i)), [], 'every message reached the file');
+    const sinkFile = join(dir, 'out', 'messages.ndjson');
+    const lines = await eventually(
+      async () => {
+        const l = (await readFile(sinkFile, 'utf8').catch(() => '')).split('\n').filter((x) => x.length > 0);
+        return l.length >= TOTAL ? l : undefined;
+      },
+      120_000,
+      `${TOTAL} lines from the file sink`,
+      () => runtime.tail(),
+    );
+    const seqs = new Set(lines.map((line) => (JSON.parse(line) as { seq: number }).seq));
+    assert.deepEqual(
+      Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !seqs.has(i)),
+      [],
+      'every message reached the file',
+    );
 
-  const stats = async (): Promise<Map<string, ConnectorStats>> => {
-    const body = (await (await fetch(`${url}/stats`)).json()) as { connectors: ConnectorStats[] };
-    return new Map(body.connectors.map((c) => [c.key, c]));
-  };
-  let last = new Map<string, ConnectorStats>();
-  await eventually(
-    async () => {
-      last = await stats();
-      return ['tables', 'big_config', 'random', 'fifo', 'wrong_types'].every((k) => last.get(k)?.state === 'failed') && last.get('memories')?.state === 'running';
-    },
-    90_000,
-    'the hostile connectors to end',
-    () => JSON.stringify([...last.values()].map((c) => ({ key: c.key, state: c.state, error: c.last_error?.message.slice(0, 300) }))),
-  );
+    const stats = async (): Promise<Map<string, ConnectorStats>> => {
+      const body = (await (await fetch(`${url}/stats`)).json()) as { connectors: ConnectorStats[] };
+      return new Map(body.connectors.map((c) => [c.key, c]));
+    };
+    let last = new Map<string, ConnectorStats>();
+    await eventually(
+      async () => {
+        last = await stats();
+        return (
+          ['tables', 'big_config', 'random', 'fifo', 'wrong_types'].every((k) => last.get(k)?.state === 'failed') && last.get('memories')?.state === 'running'
+        );
+      },
+      90_000,
+      'the hostile connectors to end',
+      () => JSON.stringify([...last.values()].map((c) => ({ key: c.key, state: c.state, error: c.last_error?.message.slice(0, 300) }))),
+    );
 
-  // 1. tables: the guest's grow loop was refused, it said so, and the connector stopped.
-  assert.match(last.get('tables')!.last_error!.message, /table.grow was refused/);
-  // 2. memories: running, and the reported total covers all 16 memories, within the limit.
-  const memories = last.get('memories')!;
-  assert.equal(memories.state, 'running');
-  assert.ok(memories.guest_memory_bytes >= 16 * 65536 && memories.guest_memory_bytes <= 32 * 1024 * 1024, `memories reports ${memories.guest_memory_bytes} bytes`);
-  // 4. the 100 MiB invalid-config is failed (not restarted for memory) with a readable, cut message.
-  const bigConfig = last.get('big_config')!.last_error!.message;
-  assert.ok(bigConfig.length < MAX_GUEST_TEXT + 200 && /was 104857600 characters/.test(bigConfig), bigConfig.slice(-200));
-  // 4. the 32 MiB transient error: every line logged about it is cut.
-  await runtime.waitForLog((l) => l.connector === 'big_transient' && /transient/.test(String(l.msg)), 60_000, 'the transient retries');
-  // 5. random: a trap naming the host's limit.
-  assert.match(last.get('random')!.last_error!.message, /get-random-bytes asked for 2147483648 bytes, above the host's limit/);
-  // 8. the contract checked by type: refused at load, naming the difference.
-  assert.match(last.get('wrong_types')!.last_error!.message, /expected `export function open\(config: string\): void;`, found `export function open\(config: number\): void;`/);
-  // 3. the FIFO was refused without blocking; the plain file beside it was read.
-  const fifo = last.get('fifo')!.last_error!.message;
-  assert.match(fifo, /read \/in\/fifo => err:.*not-permitted/);
-  assert.match(fifo, /read \/in\/plain.txt => ok:plain file/);
+    // 1. tables: the guest's grow loop was refused, it said so, and the connector stopped.
+    assert.match(last.get('tables')!.last_error!.message, /table.grow was refused/);
+    // 2. memories: running, and the reported total covers all 16 memories, within the limit.
+    const memories = last.get('memories')!;
+    assert.equal(memories.state, 'running');
+    assert.ok(
+      memories.guest_memory_bytes >= 16 * 65536 && memories.guest_memory_bytes <= 32 * 1024 * 1024,
+      `memories reports ${memories.guest_memory_bytes} bytes`,
+    );
+    // 4. the 100 MiB invalid-config is failed (not restarted for memory) with a readable, cut message.
+    const bigConfig = last.get('big_config')!.last_error!.message;
+    assert.ok(bigConfig.length < MAX_GUEST_TEXT + 200 && /was 104857600 characters/.test(bigConfig), bigConfig.slice(-200));
+    // 4. the 32 MiB transient error: every line logged about it is cut.
+    await runtime.waitForLog((l) => l.connector === 'big_transient' && /transient/.test(String(l.msg)), 60_000, 'the transient retries');
+    // 5. random: a trap naming the host's limit.
+    assert.match(last.get('random')!.last_error!.message, /get-random-bytes asked for 2147483648 bytes, above the host's limit/);
+    // 8. the contract checked by type: refused at load, naming the difference.
+    assert.match(
+      last.get('wrong_types')!.last_error!.message,
+      /expected `export function open\(config: string\): void;`, found `export function open\(config: number\): void;`/,
+    );
+    // 3. the FIFO was refused without blocking; the plain file beside it was read.
+    const fifo = last.get('fifo')!.last_error!.message;
+    assert.match(fifo, /read \/in\/fifo => err:.*not-permitted/);
+    assert.match(fifo, /read \/in\/plain.txt => ok:plain file/);
 
-  // 6. the oversized source: the 64,000,001-byte message went to the dead-letter topic (its first KiB, with the
-  // reason), the 80 MB poll was split into sends Iggy accepts, and nothing looked like a network fault.
-  // One message per poll: a reply of several 20 MB messages would itself be too large a frame.
-  const sizes: number[] = [];
-  await eventually(
-    async () => {
-      const got = await client.pollMessages('hostile', 'big', { consumer: 'inspect', partitionId: 0, strategy: Polling.offset(sizes.length), count: 1 });
-      for (const m of messages(got.batch)) sizes.push(m.payload.length);
-      return sizes.length >= 6 ? sizes : undefined;
-    },
-    60_000,
-    'the oversized source to deliver what Iggy accepts',
-    () => `${JSON.stringify(sizes)}\n${runtime.tail()}`,
-  );
-  assert.deepEqual(sizes, [5, 20_000_000, 20_000_000, 20_000_000, 20_000_000, 4]);
-  const dlq = (await client.pollMessages('hostile', 'big_dlq', { consumer: 'inspect', partitionId: 0, strategy: Polling.first(), count: 10 })).batch;
-  assert.equal(dlq.count, 1);
-  assert.equal(payloadOf(dlq, 0).length, 1024);
-  assert.match(headersOf(dlq, 0).toString('latin1'), /payload of 64000001 bytes is above Iggy's limit of 64000000 bytes per message/);
-  assert.ok(!runtime.logs.some((l) => l.connector === 'big' && /unreachable/.test(String(l.msg))), 'no send of the oversized source looked like a network fault');
+    // 6. the oversized source: the 64,000,001-byte message went to the dead-letter topic (its first KiB, with the
+    // reason), the 80 MB poll was split into sends Iggy accepts, and nothing looked like a network fault.
+    // One message per poll: a reply of several 20 MB messages would itself be too large a frame.
+    const sizes: number[] = [];
+    await eventually(
+      async () => {
+        const got = await client.pollMessages('hostile', 'big', { consumer: 'inspect', partitionId: 0, strategy: Polling.offset(sizes.length), count: 1 });
+        for (const m of messages(got.batch)) sizes.push(m.payload.length);
+        return sizes.length >= 6 ? sizes : undefined;
+      },
+      60_000,
+      'the oversized source to deliver what Iggy accepts',
+      () => `${JSON.stringify(sizes)}\n${runtime.tail()}`,
+    );
+    assert.deepEqual(sizes, [5, 20_000_000, 20_000_000, 20_000_000, 20_000_000, 4]);
+    const dlq = (await client.pollMessages('hostile', 'big_dlq', { consumer: 'inspect', partitionId: 0, strategy: Polling.first(), count: 10 })).batch;
+    assert.equal(dlq.count, 1);
+    assert.equal(payloadOf(dlq, 0).length, 1024);
+    assert.match(headersOf(dlq, 0).toString('latin1'), /payload of 64000001 bytes is above Iggy's limit of 64000000 bytes per message/);
+    assert.ok(
+      !runtime.logs.some((l) => l.connector === 'big' && /unreachable/.test(String(l.msg))),
+      'no send of the oversized source looked like a network fault',
+    );
 
-  for (const l of runtime.logs) assert.ok(JSON.stringify(l).length < 64 * 1024, `a ${JSON.stringify(l).length}-byte log line from ${String(l.connector)}`);
-  const peak = peakRssMiB(runtime.child.pid!);
-  assert.ok(peak < RSS_BOUND_MIB, `peak RSS ${peak} MiB`);
-  t.diagnostic(`peak RSS ${Math.round(peak)} MiB (bound ${RSS_BOUND_MIB})`);
+    for (const l of runtime.logs) assert.ok(JSON.stringify(l).length < 64 * 1024, `a ${JSON.stringify(l).length}-byte log line from ${String(l.connector)}`);
+    const peak = peakRssMiB(runtime.child.pid!);
+    assert.ok(peak < RSS_BOUND_MIB, `peak RSS ${peak} MiB`);
+    t.diagnostic(`peak RSS ${Math.round(peak)} MiB (bound ${RSS_BOUND_MIB})`);
 
-  assert.equal(runtime.child.exitCode, null, `the runtime is still running\n${runtime.tail()}`);
-  assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
-});
+    assert.equal(runtime.child.exitCode, null, `the runtime is still running\n${runtime.tail()}`);
+    assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
+  },
+);

@@ -122,13 +122,25 @@ describe('filesystem hardening', () => {
       assert.equal(readAt(root, 'sub/file-out', false), 'err:loop', 'no-follow open of a symlink');
       assert.equal(writeAt(root, 'dangling-out'), 'err:not-permitted');
       assert.equal(writeAt(root, 'rel-out/new.txt'), 'err:not-permitted');
-      assert.equal(attempt(() => (root.createDirectoryAt('abs-out/made'), 'made')), 'err:not-permitted');
-      assert.equal(attempt(() => (root.unlinkFileAt('rel-out/secret.txt'), 'gone')), 'err:not-permitted');
-      assert.equal(attempt(() => (root.renameAt('rel-out/secret.txt', root, 'stolen.txt'), 'moved')), 'err:not-permitted');
+      assert.equal(
+        attempt(() => (root.createDirectoryAt('abs-out/made'), 'made')),
+        'err:not-permitted',
+      );
+      assert.equal(
+        attempt(() => (root.unlinkFileAt('rel-out/secret.txt'), 'gone')),
+        'err:not-permitted',
+      );
+      assert.equal(
+        attempt(() => (root.renameAt('rel-out/secret.txt', root, 'stolen.txt'), 'moved')),
+        'err:not-permitted',
+      );
       assert.deepEqual((await readdir(outside)).sort(), ['secret.txt'], 'outside is untouched');
       const stat = attempt(() => root.statAt({ symlinkFollow: true }, 'abs-out').type);
       assert.equal(stat, 'err:not-permitted', 'not even metadata of what a symlink points to outside');
-      assert.equal(attempt(() => root.statAt({ symlinkFollow: false }, 'abs-out').type), 'ok:symbolic-link');
+      assert.equal(
+        attempt(() => root.statAt({ symlinkFollow: false }, 'abs-out').type),
+        'ok:symbolic-link',
+      );
     } finally {
       close();
     }
@@ -176,7 +188,8 @@ describe('filesystem hardening', () => {
     assert.ok(!seen.includes('ok:outside'), `read outside through the swapped symlink: ${JSON.stringify([...outcomes])}`);
     assert.equal(existsSync(join(outside, 'planted.txt')), false, `a file was created outside: ${JSON.stringify([...outcomes])}`);
     assert.ok(outcomes.get('ok:inside'), `the race never let a read through, so it proved nothing: ${JSON.stringify([...outcomes])}`);
-    for (const result of seen) assert.match(result, /^(ok:inside|ok:written|err:(no-entry|not-permitted|not-directory|loop|invalid))$/, `unexpected outcome ${result}`);
+    for (const result of seen)
+      assert.match(result, /^(ok:inside|ok:written|err:(no-entry|not-permitted|not-directory|loop|invalid))$/, `unexpected outcome ${result}`);
   });
 
   it('pins a symlinked preopen to the directory it named when the instance started', async () => {
@@ -216,7 +229,10 @@ describe('filesystem hardening', () => {
     const { root, close } = grant([{ hostPath: jail, guestPath: '/data', readOnly: true }]);
     const file = root.openAt({ symlinkFollow: true }, 'hello.txt', {}, { read: true });
     drop(file);
-    assert.equal(attempt(() => Buffer.from(file.read(10n, 0n)[0]).toString()), 'err:bad-descriptor');
+    assert.equal(
+      attempt(() => Buffer.from(file.read(10n, 0n)[0]).toString()),
+      'err:bad-descriptor',
+    );
     drop(root);
     assert.equal(readAt(root, 'hello.txt'), 'ok:inside', 'a preopen outlives the guest dropping its handle');
     close();
@@ -258,8 +274,18 @@ describe('filesystem hardening', () => {
 
   it('holds through a real guest: the probe fixture reads only inside its grant', async () => {
     const { logger } = captureLogger();
-    const read = ['/data/hello.txt', '/data/in-link/note.txt', '/data/nope/../../outside/secret.txt', '/data/sub/up/../outside/secret.txt', '/data/rel-out/secret.txt'];
-    const component = await loadComponent(fixtureGuest('file-reader-sink'), { logger, cache, grants: { preopens: [{ hostPath: jail, guestPath: '/data', readOnly: false }] } });
+    const read = [
+      '/data/hello.txt',
+      '/data/in-link/note.txt',
+      '/data/nope/../../outside/secret.txt',
+      '/data/sub/up/../outside/secret.txt',
+      '/data/rel-out/secret.txt',
+    ];
+    const component = await loadComponent(fixtureGuest('file-reader-sink'), {
+      logger,
+      cache,
+      grants: { preopens: [{ hostPath: jail, guestPath: '/data', readOnly: false }] },
+    });
     const sink = await component.instantiateSink();
     let report = '';
     try {

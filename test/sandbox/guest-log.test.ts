@@ -102,10 +102,20 @@ describe('a real guest flooding the log', () => {
     sink.close();
     const lines = guestLines(records);
     const { burst, linesPerSecond } = DEFAULT_GUEST_LOG_LIMITS;
-    assert.ok(lines.length >= burst && lines.length <= burst + Math.ceil((elapsedMs / 1000) * linesPerSecond) + 2, `${lines.length} guest lines logged in ${elapsedMs} ms`);
+    assert.ok(
+      lines.length >= burst && lines.length <= burst + Math.ceil((elapsedMs / 1000) * linesPerSecond) + 2,
+      `${lines.length} guest lines logged in ${elapsedMs} ms`,
+    );
     assert.equal(lines[0]?.msg, 'flood 1.0');
     const dropped = summaries(records).reduce((n, r) => n + Number(r.dropped), 0);
-    assert.equal(dropped + lines.filter((l) => l.msg.startsWith('flood ')).length + (lines.some((l) => l.msg.startsWith('LLLL')) ? 1 : 0) + lines.filter((l) => l.stream === 'stdout').length, 100_002, 'every line is either logged or counted as dropped');
+    assert.equal(
+      dropped +
+        lines.filter((l) => l.msg.startsWith('flood ')).length +
+        (lines.some((l) => l.msg.startsWith('LLLL')) ? 1 : 0) +
+        lines.filter((l) => l.stream === 'stdout').length,
+      100_002,
+      'every line is either logged or counted as dropped',
+    );
     for (const l of lines) assert.ok(Buffer.byteLength(l.msg) < 8192 + 200, `a ${Buffer.byteLength(l.msg)}-byte line got through`);
     assert.ok(grown < 64 * 1024 * 1024, `host buffers grew by ${grown} bytes during the flood`);
   });

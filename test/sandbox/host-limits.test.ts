@@ -62,8 +62,14 @@ describe('hostile WAT guests against the host', () => {
 
   it('unbounded recursion is reported as a stack overflow, and the instance is discarded', async () => {
     const guest = await (await loadComponent(await watGuest('recursion-sink'), { logger, cache })).instantiateSink();
-    assert.throws(() => guest.open('{}'), (e: unknown) => e instanceof GuestTrapError && /^stack overflow: the guest recursed too deep/.test(e.message));
-    assert.throws(() => guest.open('{}'), (e: unknown) => e instanceof GuestTrapError && /trapped earlier/.test(e.message));
+    assert.throws(
+      () => guest.open('{}'),
+      (e: unknown) => e instanceof GuestTrapError && /^stack overflow: the guest recursed too deep/.test(e.message),
+    );
+    assert.throws(
+      () => guest.open('{}'),
+      (e: unknown) => e instanceof GuestTrapError && /trapped earlier/.test(e.message),
+    );
   });
 
   it('wasi:random get-random-bytes of 2 GiB traps with a message naming the limit, without allocating it', async () => {
@@ -71,7 +77,8 @@ describe('hostile WAT guests against the host', () => {
     const guest = await (await loadComponent(await watGuest('random-hog-sink'), { logger, cache, memoryLimitBytes: 64 * MiB })).instantiateSink();
     assert.throws(
       () => guest.open('{}'),
-      (e: unknown) => e instanceof GuestTrapError && e.message.includes(`get-random-bytes asked for 2147483648 bytes, above the host's limit of ${MAX_RANDOM_BYTES}`),
+      (e: unknown) =>
+        e instanceof GuestTrapError && e.message.includes(`get-random-bytes asked for 2147483648 bytes, above the host's limit of ${MAX_RANDOM_BYTES}`),
     );
     assert.ok(rssMiB() - before < 100, `RSS grew from ${before} to ${rssMiB()} MiB`);
   });

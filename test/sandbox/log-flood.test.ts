@@ -33,7 +33,12 @@ test('two flooding guests beside a good pipeline: the drop summaries reach the l
   const { broker, client } = await brokerWithClient(t);
   await client.createStream('hostile');
   await client.createTopic('hostile', 'in', { partitions: 1 });
-  await client.sendMessages('hostile', 'in', { kind: 'partition', id: 0 }, Array.from({ length: 50 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) })));
+  await client.sendMessages(
+    'hostile',
+    'in',
+    { kind: 'partition', id: 0 },
+    Array.from({ length: 50 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) })),
+  );
   const path = await watGuest('log-flood-sink');
   const toml = `
 ${runtimeHeader(broker.port, dir)}
@@ -67,7 +72,8 @@ ${flood('flood_b', path)}
 `;
   const runtime = await startRuntime(dir, toml);
   t.after(() => runtime.stop('SIGKILL').then(() => undefined));
-  const summary = (key: string) => (l: Record<string, unknown>) => l.connector === key && / log lines from guest dropped/.test(String(l.msg)) && l.origin !== 'guest';
+  const summary = (key: string) => (l: Record<string, unknown>) =>
+    l.connector === key && / log lines from guest dropped/.test(String(l.msg)) && l.origin !== 'guest';
   // The summary is due 10 s after the first drop; a busy loop must not hold it back.
   await runtime.waitForLog(summary('flood_a'), 60_000, 'the first summary of flood_a');
   await runtime.waitForLog(summary('flood_b'), 60_000, 'the first summary of flood_b');

@@ -71,9 +71,17 @@ call_timeout = "1s"
   await runtime.waitForLog((l) => l.connector === 'hang_close' && l.msg === 'connector running', 30_000, 'the hanging sink to run');
 
   assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
-  const cut = runtime.logs.find((l) => l.connector === 'hang_close' && /close\(\) ran for \d+ ms while stopping, over limits.call_timeout = 1000 ms/.test(String(l.msg)));
+  const cut = runtime.logs.find(
+    (l) => l.connector === 'hang_close' && /close\(\) ran for \d+ ms while stopping, over limits.call_timeout = 1000 ms/.test(String(l.msg)),
+  );
   assert.ok(cut, `the hanging close was cut at call_timeout\n${runtime.tail()}`);
   assert.ok(!runtime.logs.some((l) => l.connector === 'hang_close' && /did not stop in time/.test(String(l.msg))), 'the 15 s drain wait was not what ended it');
-  assert.ok(runtime.logs.some((l) => l.connector === 'file' && l.msg === 'connector stopped'), 'the neighbour stopped cleanly');
-  assert.ok(runtime.logs.some((l) => l.msg === 'stopped'), 'the runtime said it stopped');
+  assert.ok(
+    runtime.logs.some((l) => l.connector === 'file' && l.msg === 'connector stopped'),
+    'the neighbour stopped cleanly',
+  );
+  assert.ok(
+    runtime.logs.some((l) => l.msg === 'stopped'),
+    'the runtime said it stopped',
+  );
 });

@@ -31,7 +31,10 @@ test('state store: a failed save raises StateStoreError and leaves no temp file'
   // A non-empty directory where the state file should be: the atomic rename over it fails.
   await mkdir(join(dir, 'sources', 'a.state'), { recursive: true });
   await writeFile(join(dir, 'sources', 'a.state', 'x'), 'x');
-  await assert.rejects(store.save('a', Buffer.from('new')), (e: unknown) => e instanceof StateStoreError && /cannot save the state of source "a"/.test(e.message));
+  await assert.rejects(
+    store.save('a', Buffer.from('new')),
+    (e: unknown) => e instanceof StateStoreError && /cannot save the state of source "a"/.test(e.message),
+  );
   assert.deepEqual(await readdir(join(dir, 'sources')), ['a.state']);
 });
 
@@ -63,7 +66,10 @@ test('state writer: the first state is saved at once, later ones at most once pe
   await writer.close();
   assert.equal(store.saves.at(-1), `s${n - 1}`, 'close() saves the newest state');
   assert.equal(Buffer.from((await store.load('src'))!).toString(), `s${n - 1}`);
-  assert.throws(() => writer.offer(Buffer.from('late')), (e: unknown) => e instanceof StateStoreError && /closed/.test(e.message));
+  assert.throws(
+    () => writer.offer(Buffer.from('late')),
+    (e: unknown) => e instanceof StateStoreError && /closed/.test(e.message),
+  );
 });
 
 test('state writer: a failed save is raised by close() as a StateStoreError', async (t) => {

@@ -42,19 +42,22 @@ test('IGGY_CONNECTORS_PER_WORKER: unset is automatic; anything but a whole numbe
   assert.throws(() => connectorsPerWorkerFromEnv({ IGGY_CONNECTORS_PER_WORKER: 'many' }), /got "many"/);
 });
 
-test('a guest that hangs in a shared thread: the watchdog stops it, its neighbour restarts (reason neighbour) and still commits every message', { timeout: 120_000 }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'neighbours-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const { broker, client } = await brokerWithClient(t);
-  await client.createStream('s');
-  for (const topic of ['stuck', 'good']) await client.createTopic('s', topic, { partitions: 1 });
-  const batch = Array.from({ length: 40 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) }));
-  await client.sendMessages('s', 'stuck', { kind: 'partition', id: 0 }, batch);
-  await client.sendMessages('s', 'good', { kind: 'partition', id: 0 }, batch);
+test(
+  'a guest that hangs in a shared thread: the watchdog stops it, its neighbour restarts (reason neighbour) and still commits every message',
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'neighbours-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const { broker, client } = await brokerWithClient(t);
+    await client.createStream('s');
+    for (const topic of ['stuck', 'good']) await client.createTopic('s', topic, { partitions: 1 });
+    const batch = Array.from({ length: 40 }, (_, i) => ({ payload: Buffer.from(JSON.stringify({ i })) }));
+    await client.sendMessages('s', 'stuck', { kind: 'partition', id: 0 }, batch);
+    await client.sendMessages('s', 'good', { kind: 'partition', id: 0 }, batch);
 
-  const runtime = await startRuntime(
-    dir,
-    `
+    const runtime = await startRuntime(
+      dir,
+      `
 ${runtimeHeader(broker.port, dir)}
 [sinks.hang]
 path = "${fixturePath('hang-sink')}"
@@ -76,28 +79,29 @@ topics = ["good"]
 batch_size = 10
 consumer_group = "good"
 `,
-    { IGGY_CONNECTORS_PER_WORKER: '2' },
-  );
-  t.after(() => runtime.stop('SIGKILL').then(() => undefined));
+      { IGGY_CONNECTORS_PER_WORKER: '2' },
+    );
+    t.after(() => runtime.stop('SIGKILL').then(() => undefined));
 
-  await runtime.waitForLog((l) => l.connector === 'hang' && /over limits.call_timeout/.test(String(l.msg)), 60_000, 'the hang timeout');
-  const neighbour = await runtime.waitForLog((l) => l.connector === 'good' && l.reason === 'neighbour', 30_000, 'the neighbour restart');
-  assert.match(String(neighbour.msg), /hung in the worker thread they share/);
-  // The neighbour's restarts do not count as its failures: it never gives up, and drains its topic.
-  const stored = await eventually(
-    async () => {
-      const info = await client.getConsumerOffset('s', 'good', { kind: 'group', id: 'good' }, 0);
-      return info && info.storedOffset >= 39n ? info.storedOffset : undefined;
-    },
-    60_000,
-    'the neighbour to commit all 40 messages',
-    () => runtime.tail(),
-  );
-  assert.equal(stored, 39n);
-  await runtime.waitForLog((l) => l.connector === 'hang' && /giving up/.test(String(l.msg)), 60_000, 'the hung sink to give up after max_restarts');
-  assert.ok(!runtime.logs.some((l) => l.connector === 'good' && /giving up|will not be restarted/.test(String(l.msg))), 'the neighbour never gives up');
-  const stuck = await client.getConsumerOffset('s', 'stuck', { kind: 'group', id: 'hang' }, 0);
-  assert.equal(stuck, undefined, 'the hung sink never committed');
-  assert.equal(runtime.child.exitCode, null, `the runtime is still running\n${runtime.tail()}`);
-  assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
-});
+    await runtime.waitForLog((l) => l.connector === 'hang' && /over limits.call_timeout/.test(String(l.msg)), 60_000, 'the hang timeout');
+    const neighbour = await runtime.waitForLog((l) => l.connector === 'good' && l.reason === 'neighbour', 30_000, 'the neighbour restart');
+    assert.match(String(neighbour.msg), /hung in the worker thread they share/);
+    // The neighbour's restarts do not count as its failures: it never gives up, and drains its topic.
+    const stored = await eventually(
+      async () => {
+        const info = await client.getConsumerOffset('s', 'good', { kind: 'group', id: 'good' }, 0);
+        return info && info.storedOffset >= 39n ? info.storedOffset : undefined;
+      },
+      60_000,
+      'the neighbour to commit all 40 messages',
+      () => runtime.tail(),
+    );
+    assert.equal(stored, 39n);
+    await runtime.waitForLog((l) => l.connector === 'hang' && /giving up/.test(String(l.msg)), 60_000, 'the hung sink to give up after max_restarts');
+    assert.ok(!runtime.logs.some((l) => l.connector === 'good' && /giving up|will not be restarted/.test(String(l.msg))), 'the neighbour never gives up');
+    const stuck = await client.getConsumerOffset('s', 'stuck', { kind: 'group', id: 'hang' }, 0);
+    assert.equal(stuck, undefined, 'the hung sink never committed');
+    assert.equal(runtime.child.exitCode, null, `the runtime is still running\n${runtime.tail()}`);
+    assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
+  },
+);

@@ -5,8 +5,14 @@ import { backoffDelay } from '../../runtime/timing/backoff.js';
 test('backoff doubles per attempt up to the cap; jitter spreads each wait over its upper half', () => {
   const low = () => 0;
   const high = () => 1 - Number.EPSILON;
-  assert.deepEqual([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 100, 1_000, high)), [100, 200, 400, 800, 1_000]);
-  assert.deepEqual([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 100, 1_000, low)), [50, 100, 200, 400, 500]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 10].map((a) => backoffDelay(a, 100, 1_000, high)),
+    [100, 200, 400, 800, 1_000],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3, 10].map((a) => backoffDelay(a, 100, 1_000, low)),
+    [50, 100, 200, 400, 500],
+  );
 });
 
 test('two connectors backing off at the same attempt do not wait the same time', () => {

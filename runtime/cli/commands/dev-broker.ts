@@ -28,7 +28,10 @@ case it is kept in append-only files that survive a restart.`,
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       logger,
     });
-    logger.info({ address: `${values.host}:${broker.port}`, dataDir: values['data-dir'] ?? null }, 'development broker listening (a test fixture, not a production server)');
+    logger.info(
+      { address: `${values.host}:${broker.port}`, dataDir: values['data-dir'] ?? null },
+      'development broker listening (a test fixture, not a production server)',
+    );
     await onShutdownSignal(logger);
     await broker.close();
     return 0;

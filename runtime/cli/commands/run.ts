@@ -37,7 +37,8 @@ closes; a second signal exits at once.`,
     const format = values['log-format'];
     if (format !== undefined && format !== 'json' && format !== 'pretty') throw new CliUsageError(`run: --log-format must be json or pretty, got "${format}"`);
     const summarySeconds = Number(values['summary-interval']);
-    if (!Number.isFinite(summarySeconds) || summarySeconds < 0) throw new CliUsageError(`run: --summary-interval must be a number of seconds, got "${values['summary-interval']}"`);
+    if (!Number.isFinite(summarySeconds) || summarySeconds < 0)
+      throw new CliUsageError(`run: --summary-interval must be a number of seconds, got "${values['summary-interval']}"`);
     const pretty = format === undefined ? process.stdout.isTTY === true : format === 'pretty';
     const logger = createLogger({ pretty, ...(values['log-level'] ? { level: values['log-level'] as 'info' } : {}) });
 

@@ -67,7 +67,11 @@ async function fetchStats(base: URL, apiKey: string | undefined): Promise<unknow
   try {
     res = await fetch(url, { headers: apiKey ? { 'api-key': apiKey } : {}, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
-    throw new StatusRequestError('STATUS_UNREACHABLE', `no runtime answered at ${base.href} (${describe(error)}); is it running with [http] enabled = true on that address?`, { cause: error });
+    throw new StatusRequestError(
+      'STATUS_UNREACHABLE',
+      `no runtime answered at ${base.href} (${describe(error)}); is it running with [http] enabled = true on that address?`,
+      { cause: error },
+    );
   }
   if (res.status === 401) {
     throw new StatusRequestError('STATUS_UNAUTHORIZED', `the runtime at ${base.href} refused the API key; pass its [http].api_key with --api-key`);
@@ -98,13 +102,20 @@ export function formatStatus(stats: StatsBody): string {
     c.last_error ? `${c.last_error.code ? `[${c.last_error.code}] ` : ''}${c.last_error.message}`.replace(/\s+/g, ' ').slice(0, 120) : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const mib = (stats.memory_usage / 1048576).toFixed(1);
   const head = `iggy-connectors ${stats.connectors_runtime_version} · pid ${stats.process_id} · up ${Math.round(stats.uptime_seconds)} s · RSS ${mib} MiB · CPU ${stats.cpu_usage}%`;
   const body = rows.length > 0 ? [line(header), ...rows.map(line)] : ['no connectors configured'];
   // A failed connector stays down until someone acts: say what to do, in full, under the table.
   const advice = stats.connectors
     .filter((c) => c.enabled && c.state === 'failed' && c.last_error)
-    .map((c) => `${c.connector_type} ${c.key} failed: ${c.last_error!.message.replace(/\s+/g, ' ').slice(0, 500)}${c.last_error!.action ? `\n  what to do: ${c.last_error!.action}` : ''}`);
+    .map(
+      (c) =>
+        `${c.connector_type} ${c.key} failed: ${c.last_error!.message.replace(/\s+/g, ' ').slice(0, 500)}${c.last_error!.action ? `\n  what to do: ${c.last_error!.action}` : ''}`,
+    );
   return `${head}\n${[...body, ...(advice.length > 0 ? ['', ...advice] : [])].join('\n')}\n`;
 }

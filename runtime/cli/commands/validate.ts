@@ -17,9 +17,7 @@ Exit code 0 when valid, 1 when not.`,
     try {
       const config = await loadRuntimeConfig(values.config);
       const enabled = [...config.sinks, ...config.sources].filter((c) => c.enabled);
-      process.stdout.write(
-        `${values.config}: valid (${config.sinks.length} sink(s), ${config.sources.length} source(s), ${enabled.length} enabled)\n`,
-      );
+      process.stdout.write(`${values.config}: valid (${config.sinks.length} sink(s), ${config.sources.length} source(s), ${enabled.length} enabled)\n`);
       return 0;
     } catch (error) {
       if (error instanceof ConfigError) {

@@ -4,18 +4,20 @@ import { countByStatus, cutReason, type ConformanceReport } from '../report.js';
 
 /** Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold. */
 export function xmlEscape(text: string): string {
-  return text
-    // XML 1.0 allows only these characters; the control characters outside them are dropped on purpose.
-    // eslint-disable-next-line no-control-regex
-    .replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    // Kept as references: a parser would fold a raw newline in an attribute into a space.
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;');
+  return (
+    text
+      // XML 1.0 allows only these characters; the control characters outside them are dropped on purpose.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // Kept as references: a parser would fold a raw newline in an attribute into a space.
+      .replace(/\n/g, '&#10;')
+      .replace(/\r/g, '&#13;')
+  );
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);

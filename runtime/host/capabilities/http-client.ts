@@ -31,11 +31,14 @@ export function httpClientImports(ctx: CapabilityContext) {
         if (url.protocol !== 'http:' && url.protocol !== 'https:') {
           return refuse({ tag: 'invalid-request', val: `only http:// and https:// URLs are supported, got ${url.protocol}//` });
         }
-        if (!METHOD.test(req.method)) return refuse({ tag: 'invalid-request', val: `invalid HTTP method ${JSON.stringify(req.method)}; use an upper-case token like POST` });
+        if (!METHOD.test(req.method))
+          return refuse({ tag: 'invalid-request', val: `invalid HTTP method ${JSON.stringify(req.method)}; use an upper-case token like POST` });
         const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
         ctx.checkHost('http-client', url.hostname, port);
         const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS;
-        const outcome = ctx.bridge().call({ op: 'http', method: req.method, url: url.href, headers: req.headers, body: req.body, timeoutMs }, timeoutMs + BRIDGE_MARGIN_MS);
+        const outcome = ctx
+          .bridge()
+          .call({ op: 'http', method: req.method, url: url.href, headers: req.headers, body: req.body, timeoutMs }, timeoutMs + BRIDGE_MARGIN_MS);
         if (!outcome.ok) return refuse(outcome.failure);
         return outcome.value as HttpResult;
       },

@@ -35,7 +35,10 @@ port.on('message', async ({ id, request }: { id: number; request: IoCall }) => {
     reply = { id, ok: true, value: done.value };
     transfer = done.transfer;
   } catch (err) {
-    reply = err instanceof IoFailure ? { id, ok: false, failure: err.failure } : { id, ok: false, failure: { tag: 'connection', val: `capability I/O failed: ${(err as Error).message}` } };
+    reply =
+      err instanceof IoFailure
+        ? { id, ok: false, failure: err.failure }
+        : { id, ok: false, failure: { tag: 'connection', val: `capability I/O failed: ${(err as Error).message}` } };
   }
   port.postMessage(reply, transfer);
   Atomics.add(signal, 0, 1);

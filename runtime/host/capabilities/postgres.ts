@@ -39,7 +39,14 @@ export function parseConnection(text: string): PgTarget {
   const user = decodeURIComponent(url.username);
   if (!user) return refuse({ tag: 'invalid-request', val: 'connection URL has no user; write postgres://user:password@host:port/database' });
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || user;
-  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : 5432, user, password: decodeURIComponent(url.password), database, ssl };
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : 5432,
+    user,
+    password: decodeURIComponent(url.password),
+    database,
+    ssl,
+  };
 }
 
 function statementOf(s: WitStatement): PgStatement {
@@ -57,13 +64,17 @@ export function postgresImports(ctx: CapabilityContext) {
       execute(connection: string, statements: WitStatement[]): BigUint64Array {
         const t = target(connection);
         if (statements.length === 0) return new BigUint64Array(0);
-        const outcome = ctx.bridge().call({ op: 'pg-execute', target: t, statements: statements.map(statementOf), timeoutMs: DEFAULT_TIMEOUT_MS }, DEFAULT_TIMEOUT_MS + BRIDGE_MARGIN_MS);
+        const outcome = ctx
+          .bridge()
+          .call({ op: 'pg-execute', target: t, statements: statements.map(statementOf), timeoutMs: DEFAULT_TIMEOUT_MS }, DEFAULT_TIMEOUT_MS + BRIDGE_MARGIN_MS);
         if (!outcome.ok) return refuse(outcome.failure);
         return BigUint64Array.from(outcome.value as bigint[]);
       },
       query(connection: string, statement: WitStatement): string {
         const t = target(connection);
-        const outcome = ctx.bridge().call({ op: 'pg-query', target: t, statement: statementOf(statement), timeoutMs: DEFAULT_TIMEOUT_MS }, DEFAULT_TIMEOUT_MS + BRIDGE_MARGIN_MS);
+        const outcome = ctx
+          .bridge()
+          .call({ op: 'pg-query', target: t, statement: statementOf(statement), timeoutMs: DEFAULT_TIMEOUT_MS }, DEFAULT_TIMEOUT_MS + BRIDGE_MARGIN_MS);
         if (!outcome.ok) return refuse(outcome.failure);
         return outcome.value as string;
       },

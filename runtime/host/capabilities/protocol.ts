@@ -58,8 +58,7 @@ export type IoCall = HttpCall | PgExecuteCall | PgQueryCall | CloseCall;
 
 /** A WIT variant case as jco lowers it: `{ tag, val }`. */
 export type Failure =
-  | { tag: 'denied' | 'invalid-request' | 'connection' | 'timeout' | 'too-large'; val: string }
-  | { tag: 'database'; val: { sqlstate: string; message: string } };
+  { tag: 'denied' | 'invalid-request' | 'connection' | 'timeout' | 'too-large'; val: string } | { tag: 'database'; val: { sqlstate: string; message: string } };
 
 export type IoReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; failure: Failure };
 

@@ -264,7 +264,10 @@ export class Descriptor {
         // The path named a directory the walk is holding ("." or "a/..").
         if (openFlags.create && openFlags.exclusive) fail('exist');
         if (flags.write) fail('is-directory');
-        return this.#child(io(() => fs.openSync(at(dirFd), O_RDONLY | O_DIRECTORY)), flags);
+        return this.#child(
+          io(() => fs.openSync(at(dirFd), O_RDONLY | O_DIRECTORY)),
+          flags,
+        );
       }
       const entryPath = at(dirFd, name);
       const entry = lstatOrUndefined(entryPath);
@@ -274,7 +277,10 @@ export class Descriptor {
       if (entry?.isSymbolicLink()) fail('loop');
       if (entry?.isDirectory()) {
         if (flags.write) fail('is-directory');
-        return this.#child(io(() => fs.openSync(entryPath, OPEN_DIRECTORY)), flags);
+        return this.#child(
+          io(() => fs.openSync(entryPath, OPEN_DIRECTORY)),
+          flags,
+        );
       }
       if (openFlags.directory) fail(entry ? 'not-directory' : 'no-entry');
       // Only regular files: opening a FIFO (or a socket, a device) can block the worker in
@@ -283,7 +289,8 @@ export class Descriptor {
       const access = flags.write ? (flags.read === false ? O_WRONLY : O_RDWR) : O_RDONLY;
       // O_NOFOLLOW again: a symlink planted after the lstat makes the open fail, it is never followed or created through.
       // O_NONBLOCK: a FIFO swapped in after the lstat opens at once (or fails) instead of blocking; the fstat below refuses it.
-      const bits = access | O_NOFOLLOW | O_NONBLOCK | (openFlags.create ? O_CREAT : 0) | (openFlags.exclusive ? O_EXCL : 0) | (openFlags.truncate ? O_TRUNC : 0);
+      const bits =
+        access | O_NOFOLLOW | O_NONBLOCK | (openFlags.create ? O_CREAT : 0) | (openFlags.exclusive ? O_EXCL : 0) | (openFlags.truncate ? O_TRUNC : 0);
       const fd = io(() => fs.openSync(entryPath, bits, 0o666));
       let regular = false;
       try {
@@ -383,7 +390,9 @@ export class Descriptor {
 
   /** After a following walk the last component is no symlink, so lstat is right for both cases. */
   #statAt(pathFlags: PathFlags, path: string): fs.Stats {
-    return this.#with(path, pathFlags.symlinkFollow !== false, ({ dirFd, name }) => io(() => (name === undefined ? fs.fstatSync(dirFd) : fs.lstatSync(at(dirFd, name)))));
+    return this.#with(path, pathFlags.symlinkFollow !== false, ({ dirFd, name }) =>
+      io(() => (name === undefined ? fs.fstatSync(dirFd) : fs.lstatSync(at(dirFd, name)))),
+    );
   }
 
   setTimesAt(): never {
@@ -491,7 +500,9 @@ export function filesystemImports(grants: readonly PreopenGrant[]) {
       }
       files.add(fd);
       if (!fs.existsSync(at(fd))) {
-        throw new GrantError(`filesystem grants need /proc/self/fd (Linux with /proc mounted) to keep the guest inside "${g.hostPath}"; mount /proc or remove the grant`);
+        throw new GrantError(
+          `filesystem grants need /proc/self/fd (Linux with /proc mounted) to keep the guest inside "${g.hostPath}"; mount /proc or remove the grant`,
+        );
       }
       preopens.push([new Descriptor({ readOnly: g.readOnly, files }, fd, 'directory', { read: true, write: !g.readOnly }, true), g.guestPath]);
     }

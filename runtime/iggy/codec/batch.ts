@@ -16,7 +16,16 @@ export const MESSAGE_HEADER_SIZE = 48;
 /** Upper bound of a frame's u32 timestamp delta (µs against the batch origin timestamp). */
 export const MAX_TIMESTAMP_DELTA = 0xffff_ffffn;
 
-export const BatchOffsets = { partitionId: 0, baseOffset: 8, baseTimestamp: 16, originTimestamp: 24, batchLength: 32, batchChecksum: 40, messageCount: 48, reserved: 52 } as const;
+export const BatchOffsets = {
+  partitionId: 0,
+  baseOffset: 8,
+  baseTimestamp: 16,
+  originTimestamp: 24,
+  batchLength: 32,
+  batchChecksum: 40,
+  messageCount: 48,
+  reserved: 52,
+} as const;
 export const FrameOffsets = { checksum: 0, id: 8, offsetDelta: 24, timestampDelta: 28, userHeadersLength: 32, payloadLength: 36, reserved: 40 } as const;
 
 /** What a batch is built from: a flat batch (the guest's output) or message inputs. */
@@ -102,7 +111,8 @@ function writeFlatFrames(tv: DataView, tu: Uint8Array, at: number, flat: FlatBat
     const headersAt = payloadAt + payloadLength;
     pos = headersAt + headersLength;
     // checkBatchShape has bounded the ranges for guest batches; a Buffer copy would clamp, this must not read past.
-    if (ps + payloadLength > data.length || hs + headersLength > data.length) throw new WireError(`message ${i} points outside the batch data; check guest batches with checkBatchShape first`);
+    if (ps + payloadLength > data.length || hs + headersLength > data.length)
+      throw new WireError(`message ${i} points outside the batch data; check guest batches with checkBatchShape first`);
     copyRange(data, dv, ps, payloadLength, tu, tv, payloadAt);
     if (headersLength > 0) {
       copyRange(data, dv, hs, headersLength, tu, tv, headersAt);
@@ -147,9 +157,21 @@ function writeInputFrames(target: Buffer, tv: DataView, tu: Uint8Array, at: numb
 }
 
 /** The frame header fields after the id, then the frame checksum (also kept for the batch checksum). */
-function finishFrame(tv: DataView, tu: Uint8Array, start: number, i: number, delta: number, headersLength: number, payloadLength: number, end: number, sv: DataView): void {
+function finishFrame(
+  tv: DataView,
+  tu: Uint8Array,
+  start: number,
+  i: number,
+  delta: number,
+  headersLength: number,
+  payloadLength: number,
+  end: number,
+  sv: DataView,
+): void {
   if (delta > 0xffff_ffff) {
-    throw new WireError(`message ${i} is ${delta} µs after the batch's earliest; a batch spans at most ${MAX_TIMESTAMP_DELTA} µs`, { status: Status.InvalidMessageTimestampDelta });
+    throw new WireError(`message ${i} is ${delta} µs after the batch's earliest; a batch spans at most ${MAX_TIMESTAMP_DELTA} µs`, {
+      status: Status.InvalidMessageTimestampDelta,
+    });
   }
   tv.setUint32(start + FrameOffsets.offsetDelta, i, true);
   tv.setUint32(start + FrameOffsets.timestampDelta, delta, true);

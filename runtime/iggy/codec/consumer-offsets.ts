@@ -1,7 +1,16 @@
 // Consumer offset bodies (requests/consumer_offsets, responses/consumer_offsets):
 // `[consumer][stream_id][topic_id][partition flag:u8][partition_id:u32]` plus offset / ack level.
 import { WireReader, WireWriter } from './cursor.js';
-import { type Consumer, type Identifier, readConsumer, readIdentifier, readOptionalPartition, writeConsumer, writeIdentifier, writeOptionalPartition } from './primitives.js';
+import {
+  type Consumer,
+  type Identifier,
+  readConsumer,
+  readIdentifier,
+  readOptionalPartition,
+  writeConsumer,
+  writeIdentifier,
+  writeOptionalPartition,
+} from './primitives.js';
 import { WireError } from './wire-error.js';
 
 /** `AckLevel`: 0 = no ack, 1 = quorum (the SDK default). */
@@ -39,7 +48,10 @@ function readAck(r: WireReader): number {
 export function encodeStoreConsumerOffset(a: ConsumerOffsetRef & { offset: bigint; ack?: number }): Buffer {
   const w = new WireWriter(48);
   writeRef(w, a);
-  return w.u64(a.offset).u8(a.ack ?? AckLevel.quorum).finish();
+  return w
+    .u64(a.offset)
+    .u8(a.ack ?? AckLevel.quorum)
+    .finish();
 }
 
 export function decodeStoreConsumerOffset(body: Buffer): ConsumerOffsetRef & { offset: bigint; ack: number } {

@@ -7,9 +7,28 @@ import { WireError } from './wire-error.js';
 /** Field offsets shared by all headers (GenericHeader). */
 const H = { checksum: 0, checksumBody: 16, cluster: 32, size: SIZE_OFFSET, view: 52, release: 56, command: COMMAND_OFFSET, replica: 61 } as const;
 /** RequestHeader offsets past the 128-byte frame part. */
-export const RequestOffsets = { client: 128, requestChecksum: 144, timestamp: 160, request: 168, operation: 176, session: 184, userId: 192, reserved: 196 } as const;
+export const RequestOffsets = {
+  client: 128,
+  requestChecksum: 144,
+  timestamp: 160,
+  request: 168,
+  operation: 176,
+  session: 184,
+  userId: 192,
+  reserved: 196,
+} as const;
 /** ReplyHeader offsets. */
-export const ReplyOffsets = { requestChecksum: 128, context: 144, client: 160, op: 176, commit: 184, timestamp: 192, request: 200, operation: 208, status: 216 } as const;
+export const ReplyOffsets = {
+  requestChecksum: 128,
+  context: 144,
+  client: 160,
+  op: 176,
+  commit: 184,
+  timestamp: 192,
+  request: 200,
+  operation: 208,
+  status: 216,
+} as const;
 /** EvictionHeader offsets. */
 export const EvictionOffsets = { client: 128, serverProtocolVersion: 144, serverProtocolVersionMin: 148, reason: 255 } as const;
 

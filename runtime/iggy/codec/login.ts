@@ -95,5 +95,10 @@ export function encodeLoginReply(reply: LoginReply): Buffer {
 
 export function decodeLoginReply(payload: Buffer): LoginReply {
   const r = new WireReader(payload);
-  return { userId: r.u32('user id'), session: r.u64('session'), serverProtocolVersion: r.u32('server protocol version'), serverVersion: r.name('server version') };
+  return {
+    userId: r.u32('user id'),
+    session: r.u64('session'),
+    serverProtocolVersion: r.u32('server protocol version'),
+    serverVersion: r.name('server version'),
+  };
 }

@@ -5,10 +5,24 @@ import type { FlatBatch } from '../../batch/flat-batch.js';
 import { type BatchSource, batchSize, decodeBatches, writeBatch, type WriteBatchOptions } from './batch.js';
 import { WireReader, WireWriter } from './cursor.js';
 import {
-  type Consumer, type Identifier, type Partitioning, type PollingStrategy,
-  checkIdentifier, identifierSize, partitioningSize, putIdentifier, putPartitioning,
-  readConsumer, readIdentifier, readOptionalPartition, readPartitioning, readStrategy,
-  writeConsumer, writeIdentifier, writeOptionalPartition, writeStrategy,
+  type Consumer,
+  type Identifier,
+  type Partitioning,
+  type PollingStrategy,
+  checkIdentifier,
+  identifierSize,
+  partitioningSize,
+  putIdentifier,
+  putPartitioning,
+  readConsumer,
+  readIdentifier,
+  readOptionalPartition,
+  readPartitioning,
+  readStrategy,
+  writeConsumer,
+  writeIdentifier,
+  writeOptionalPartition,
+  writeStrategy,
 } from './primitives.js';
 import { Status } from './status.js';
 import { WireError } from './wire-error.js';
@@ -68,7 +82,9 @@ export function decodeSendMessages(body: Buffer): DecodedSendMessages {
   if (m.remaining !== 0) throw new WireError(`send metadata announces ${metadataLength} bytes but its fields end ${m.remaining} bytes early`);
   const batch = body.subarray(m.pos);
   if (batch.length >= 52 && batch.readUInt32LE(48) !== messagesCount) {
-    throw new WireError(`send metadata says ${messagesCount} messages but the batch header says ${batch.readUInt32LE(48)}`, { status: Status.InvalidMessagesCount });
+    throw new WireError(`send metadata says ${messagesCount} messages but the batch header says ${batch.readUInt32LE(48)}`, {
+      status: Status.InvalidMessagesCount,
+    });
   }
   return { streamId, topicId, partitioning, messagesCount, batch };
 }
@@ -116,7 +132,10 @@ export function encodePollMessages(req: PollMessagesRequest): Buffer {
   writeIdentifier(w, req.topicId, 'topic id');
   writeOptionalPartition(w, req.partitionId);
   writeStrategy(w, req.strategy);
-  return w.u32(req.count).u8(req.autoCommit ? 1 : 0).finish();
+  return w
+    .u32(req.count)
+    .u8(req.autoCommit ? 1 : 0)
+    .finish();
 }
 
 export function decodePollMessages(body: Buffer): PollMessagesRequest {

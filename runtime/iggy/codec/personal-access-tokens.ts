@@ -3,7 +3,10 @@ import { WireReader, WireWriter } from './cursor.js';
 
 /** CreatePersonalAccessToken (42): `[name: WireName][expiry: u64]`; expiry 0 = never expires, otherwise µs of lifetime. */
 export function encodeCreatePersonalAccessToken(args: { name: string; expiry?: bigint }): Buffer {
-  return new WireWriter(32).name(args.name, 'token name').u64(args.expiry ?? 0n).finish();
+  return new WireWriter(32)
+    .name(args.name, 'token name')
+    .u64(args.expiry ?? 0n)
+    .finish();
 }
 
 /** The reply: the raw token as a WireName (shown once; the server keeps only its hash). */

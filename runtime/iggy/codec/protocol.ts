@@ -90,7 +90,11 @@ export const Code = {
 
 /** Replicated commands and their operation (`dispatch.rs`); every other code travels as NonReplicated. */
 const REPLICATED: ReadonlyArray<readonly [code: number, operation: number]> = [
-  [33, 141], [34, 143], [35, 142], [36, 145], [37, 144],
+  [33, 141],
+  [34, 143],
+  [35, 142],
+  [36, 145],
+  [37, 144],
   [Code.CreatePersonalAccessToken, Operation.CreatePersonalAccessToken],
   [Code.DeletePersonalAccessToken, Operation.DeletePersonalAccessToken],
   [Code.SendMessages, Operation.SendMessages],

@@ -47,12 +47,30 @@ export function encodeStats(s: Stats): Buffer {
 export function decodeStats(payload: Buffer): Stats {
   const r = new WireReader(payload);
   const head = {
-    processId: r.u32(), cpuUsage: r.f32(), totalCpuUsage: r.f32(), memoryUsage: r.u64(), totalMemory: r.u64(), availableMemory: r.u64(),
-    runTime: r.u64(), startTime: r.u64(), readBytes: r.u64(), writtenBytes: r.u64(), messagesSizeBytes: r.u64(),
-    streamsCount: r.u32(), topicsCount: r.u32(), partitionsCount: r.u32(), segmentsCount: r.u32(), messagesCount: r.u64(),
-    clientsCount: r.u32(), consumerGroupsCount: r.u32(),
-    hostname: r.longString('hostname'), osName: r.longString('os name'), osVersion: r.longString('os version'),
-    kernelVersion: r.longString('kernel version'), serverVersion: r.longString('server version'), serverSemver: r.u32('server semver'),
+    processId: r.u32(),
+    cpuUsage: r.f32(),
+    totalCpuUsage: r.f32(),
+    memoryUsage: r.u64(),
+    totalMemory: r.u64(),
+    availableMemory: r.u64(),
+    runTime: r.u64(),
+    startTime: r.u64(),
+    readBytes: r.u64(),
+    writtenBytes: r.u64(),
+    messagesSizeBytes: r.u64(),
+    streamsCount: r.u32(),
+    topicsCount: r.u32(),
+    partitionsCount: r.u32(),
+    segmentsCount: r.u32(),
+    messagesCount: r.u64(),
+    clientsCount: r.u32(),
+    consumerGroupsCount: r.u32(),
+    hostname: r.longString('hostname'),
+    osName: r.longString('os name'),
+    osVersion: r.longString('os version'),
+    kernelVersion: r.longString('kernel version'),
+    serverVersion: r.longString('server version'),
+    serverSemver: r.u32('server semver'),
   };
   const cacheMetrics = r.u32('cache metrics count');
   r.bytes(cacheMetrics * 32, 'cache metrics');
@@ -122,7 +140,16 @@ export function decodeClusterMetadata(payload: Buffer): ClusterMetadata {
   const count = r.u32('nodes count');
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < count; i++) {
-    nodes.push({ name: r.longString('node name'), ip: r.longString('node ip'), tcpPort: r.u16(), quicPort: r.u16(), httpPort: r.u16(), websocketPort: r.u16(), role: r.u8(), status: r.u8() });
+    nodes.push({
+      name: r.longString('node name'),
+      ip: r.longString('node ip'),
+      tcpPort: r.u16(),
+      quicPort: r.u16(),
+      httpPort: r.u16(),
+      websocketPort: r.u16(),
+      role: r.u8(),
+      status: r.u8(),
+    });
   }
   return { name, nodes };
 }
@@ -142,7 +169,13 @@ export function decodeClients(payload: Buffer): Array<Omit<ClientInfo, 'consumer
   const r = new WireReader(payload);
   const out: Array<Omit<ClientInfo, 'consumerGroups'> & { consumerGroupsCount: number }> = [];
   while (r.remaining > 0) {
-    out.push({ clientId: r.u32('client id'), userId: r.u32('user id'), transport: r.u8('transport'), address: r.longString('address'), consumerGroupsCount: r.u32('consumer groups count') });
+    out.push({
+      clientId: r.u32('client id'),
+      userId: r.u32('user id'),
+      transport: r.u8('transport'),
+      address: r.longString('address'),
+      consumerGroupsCount: r.u32('consumer groups count'),
+    });
   }
   return out;
 }

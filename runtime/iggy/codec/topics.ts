@@ -43,7 +43,8 @@ export function encodeTopicOptions(o: TopicOptions): Buffer {
   if (o.messageExpiry !== undefined) entries.push({ key: TopicOptionKey.messageExpiry, ...OptionValue.u64(o.messageExpiry) });
   if (o.maxTopicSize !== undefined) entries.push({ key: TopicOptionKey.maxTopicSize, ...OptionValue.u64(o.maxTopicSize) });
   if (o.durability !== undefined) entries.push({ key: TopicOptionKey.durability, ...OptionValue.string(o.durability) });
-  if (o.consumerOffsetDurability !== undefined) entries.push({ key: TopicOptionKey.consumerOffsetDurability, ...OptionValue.string(o.consumerOffsetDurability) });
+  if (o.consumerOffsetDurability !== undefined)
+    entries.push({ key: TopicOptionKey.consumerOffsetDurability, ...OptionValue.string(o.consumerOffsetDurability) });
   return encodeOptions(entries);
 }
 
@@ -71,7 +72,8 @@ export function resolveTopicOptions(block: Buffer): ResolvedTopicOptions {
     if (!KNOWN_TOPIC_KEYS.has(e.key)) throw new WireError(`Unsupported option key: ${e.key}`, { status: Status.UnsupportedOptionKey });
     if (e.key === TopicOptionKey.compressionAlgorithm) {
       const name = e.value.toString('utf8');
-      if (e.kind !== 2 || (name !== 'none' && name !== 'gzip')) throw new WireError(`Invalid option value for key: ${e.key}`, { status: Status.InvalidOptionValue });
+      if (e.kind !== 2 || (name !== 'none' && name !== 'gzip'))
+        throw new WireError(`Invalid option value for key: ${e.key}`, { status: Status.InvalidOptionValue });
       out.compression = Compression[name];
     } else if (e.key === TopicOptionKey.messageExpiry) {
       const v = u64Value(e);
@@ -187,7 +189,14 @@ export function decodeTopicDetails(payload: Buffer): TopicDetails {
   const topic = readTopicInfo(r);
   const partitions: PartitionInfo[] = [];
   for (let i = 0; i < topic.partitionsCount; i++) {
-    partitions.push({ id: r.u32('partition id'), createdAt: r.u64('created at'), segmentsCount: r.u32('segments count'), currentOffset: r.u64('current offset'), sizeBytes: r.u64('size bytes'), messagesCount: r.u64('messages count') });
+    partitions.push({
+      id: r.u32('partition id'),
+      createdAt: r.u64('created at'),
+      segmentsCount: r.u32('segments count'),
+      currentOffset: r.u64('current offset'),
+      sizeBytes: r.u64('size bytes'),
+      messagesCount: r.u64('messages count'),
+    });
   }
   return { topic, partitions };
 }

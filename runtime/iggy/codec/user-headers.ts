@@ -53,7 +53,8 @@ export function validateUserHeaderRange(buf: Uint8Array, start: number, end: num
       });
     }
     pos += 5;
-    if (pos + length > end) throw new WireError(`${place(where, message)}: field of ${length} bytes at offset ${pos - start} runs past the block (${end - start} bytes)`);
+    if (pos + length > end)
+      throw new WireError(`${place(where, message)}: field of ${length} bytes at offset ${pos - start} runs past the block (${end - start} bytes)`);
     pos += length;
     entries++;
   }

@@ -164,12 +164,21 @@ export class JsonScanner {
     if (i < end) {
       c = buf[i];
       this.rootKind =
-        c === 0x7b ? RootKind.object : c === 0x5b ? RootKind.array : c === 0x22 ? RootKind.string : c === 0x74 || c === 0x66 || c === 0x6e ? RootKind.literal : RootKind.number;
+        c === 0x7b
+          ? RootKind.object
+          : c === 0x5b
+            ? RootKind.array
+            : c === 0x22
+              ? RootKind.string
+              : c === 0x74 || c === 0x66 || c === 0x6e
+                ? RootKind.literal
+                : RootKind.number;
     }
     const recording = record && this.rootKind === RootKind.object;
     for (;;) {
       if (state === S_VALUE) {
-        if (i >= end) return this.fail(start, i, depth === 0 && i === this.rootStart ? 'empty payload, expected a JSON value' : 'unexpected end, expected a value');
+        if (i >= end)
+          return this.fail(start, i, depth === 0 && i === this.rootStart ? 'empty payload, expected a JSON value' : 'unexpected end, expected a value');
         c = buf[i];
         if (recording && depth === 1) {
           members.valueStart[n] = i;
@@ -281,7 +290,8 @@ export class JsonScanner {
         }
       } else {
         // S_KEY: `i` is past whitespace, at what must be a string key.
-        if (i >= end || buf[i] !== 0x22) return this.fail(start, i, i >= end ? 'unexpected end, expected a string key' : `unexpected ${describe(buf[i])}, expected a string key`);
+        if (i >= end || buf[i] !== 0x22)
+          return this.fail(start, i, i >= end ? 'unexpected end, expected a string key' : `unexpected ${describe(buf[i])}, expected a string key`);
         const keyStart = i;
         let escaped = 0;
         i++;

@@ -2,15 +2,7 @@
 // message k's value is `buf[k * stride, k * stride + length)` (stride 0 = one value for all).
 import { randomFillSync } from 'node:crypto';
 
-export const COMPUTED_KINDS = [
-  'date_time',
-  'timestamp_nanos',
-  'timestamp_micros',
-  'timestamp_millis',
-  'timestamp_seconds',
-  'uuid_v4',
-  'uuid_v7',
-] as const;
+export const COMPUTED_KINDS = ['date_time', 'timestamp_nanos', 'timestamp_micros', 'timestamp_millis', 'timestamp_seconds', 'uuid_v4', 'uuid_v7'] as const;
 export type ComputedKind = (typeof COMPUTED_KINDS)[number];
 
 /** Wall-clock time in milliseconds since the Unix epoch. */

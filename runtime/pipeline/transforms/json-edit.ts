@@ -56,7 +56,15 @@ function sameBytes(buf: Uint8Array, s: number, e: number, want: Uint8Array): boo
 }
 
 export const kindName = (kind: RootKindValue): string =>
-  kind === RootKind.array ? 'an array' : kind === RootKind.string ? 'a string' : kind === RootKind.number ? 'a number' : kind === RootKind.literal ? 'a literal (true, false or null)' : 'an object';
+  kind === RootKind.array
+    ? 'an array'
+    : kind === RootKind.string
+      ? 'a string'
+      : kind === RootKind.number
+        ? 'a number'
+        : kind === RootKind.literal
+          ? 'a literal (true, false or null)'
+          : 'an object';
 
 /**
  * The editable view of one payload, reused for every message of every batch by its

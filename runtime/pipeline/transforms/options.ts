@@ -1,15 +1,7 @@
 // Reads one transform's TOML table into a typed description, collecting every problem
 // with its path. Option names and meanings follow Iggy's connectors runtime where it has them.
 import { COMPUTED_KINDS, type ComputedKind } from './computed.js';
-import {
-  KEY_PATTERN_KINDS,
-  VALUE_PATTERN_TABLES,
-  VALUE_PATTERN_UNITS,
-  compileRegex,
-  type KeyPattern,
-  type Pattern,
-  type ValuePattern,
-} from './patterns.js';
+import { KEY_PATTERN_KINDS, VALUE_PATTERN_TABLES, VALUE_PATTERN_UNITS, compileRegex, type KeyPattern, type Pattern, type ValuePattern } from './patterns.js';
 import type { ConfigProblem, Schema } from '../../config/index.js';
 import { joinPath } from '../../config/problems.js';
 
@@ -47,8 +39,7 @@ class Problems {
 // Child paths are spelled as the config layer spells them (non-bare keys quoted).
 const at = joinPath;
 
-const isTable = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 const describe = (v: unknown): string => {
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a date';
@@ -118,7 +109,10 @@ function toJson(v: unknown): string {
   }
   if (typeof v === 'string' || typeof v === 'boolean' || v instanceof Date) return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(toJson).join(',')}]`;
-  if (isTable(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${toJson(x)}`).join(',')}}`;
+  if (isTable(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}:${toJson(x)}`)
+      .join(',')}}`;
   throw new TypeError(`${typeof v} has no JSON form`);
 }
 
@@ -357,13 +351,7 @@ export interface ParsedTransform {
  * Parses and checks one transform table. `direction` is known to the pipeline; the
  * config layer passes undefined and the direction is read from the path ("sinks." / "sources.").
  */
-export function parseTransform(
-  name: string,
-  table: Record<string, unknown>,
-  path: string,
-  schema: Schema,
-  direction?: 'sink' | 'source',
-): ParsedTransform {
+export function parseTransform(name: string, table: Record<string, unknown>, path: string, schema: Schema, direction?: 'sink' | 'source'): ParsedTransform {
   const p = new Problems();
   if (!(TRANSFORM_NAMES as readonly string[]).includes(name)) {
     if (UNSUPPORTED.includes(name)) p.add(path, `transform "${name}" exists in Iggy's runtime but not in this one; supported: ${TRANSFORM_NAMES.join(', ')}`);
@@ -404,7 +392,12 @@ export function parseTransform(
     case 'filter': {
       const mode = options.mode;
       if (mode !== 'keep' && mode !== 'drop') {
-        p.add(at(path, 'mode'), mode === undefined ? 'missing; set mode = "keep" (keep only matching messages) or "drop" (drop matching messages)' : `expected "keep" or "drop", got ${describe(mode)}`);
+        p.add(
+          at(path, 'mode'),
+          mode === undefined
+            ? 'missing; set mode = "keep" (keep only matching messages) or "drop" (drop matching messages)'
+            : `expected "keep" or "drop", got ${describe(mode)}`,
+        );
       }
       const match = options.match ?? 'any';
       if (match !== 'any' && match !== 'all') p.add(at(path, 'match'), `expected "any" or "all", got ${describe(match)}`);
@@ -419,7 +412,12 @@ export function parseTransform(
       const routes: [string, RouteTarget][] = [];
       const rp = at(path, 'routes');
       if (!isTable(options.routes)) {
-        p.add(rp, options.routes === undefined ? 'missing; add routes = { "<value>" = { stream = "...", topic = "..." } }' : `expected a table of value = { stream, topic }, got ${describe(options.routes)}`);
+        p.add(
+          rp,
+          options.routes === undefined
+            ? 'missing; add routes = { "<value>" = { stream = "...", topic = "..." } }'
+            : `expected a table of value = { stream, topic }, got ${describe(options.routes)}`,
+        );
       } else {
         for (const [value, target] of Object.entries(options.routes)) {
           const t = routeTarget(target, at(rp, value), p);

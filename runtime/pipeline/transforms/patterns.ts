@@ -2,9 +2,7 @@
 // names (key_pattern = { exact | starts_with | ends_with | contains | regex }, value_pattern = ...).
 import { RootKind } from '../schema/json-scan.js';
 
-export type KeyPattern =
-  | { kind: 'exact' | 'starts_with' | 'ends_with' | 'contains'; text: string; utf8: Buffer }
-  | { kind: 'regex'; re: RegExp };
+export type KeyPattern = { kind: 'exact' | 'starts_with' | 'ends_with' | 'contains'; text: string; utf8: Buffer } | { kind: 'regex'; re: RegExp };
 
 export type ValuePattern =
   | { kind: 'equals'; value: unknown; utf8?: Buffer /* when value is a string */ }
@@ -81,7 +79,15 @@ export function keyMatchesRaw(p: KeyPattern, buf: Buffer, s: number, e: number):
 }
 
 const kindOf = (first: number): number =>
-  first === 0x7b ? RootKind.object : first === 0x5b ? RootKind.array : first === 0x22 ? RootKind.string : first === 0x74 || first === 0x66 || first === 0x6e ? RootKind.literal : RootKind.number;
+  first === 0x7b
+    ? RootKind.object
+    : first === 0x5b
+      ? RootKind.array
+      : first === 0x22
+        ? RootKind.string
+        : first === 0x74 || first === 0x66 || first === 0x6e
+          ? RootKind.literal
+          : RootKind.number;
 
 // A bounded loop: Buffer#indexOf would search past `end`, through the rest of the batch.
 function hasBackslash(buf: Buffer, start: number, end: number): boolean {
@@ -146,7 +152,8 @@ function valueEquals(want: unknown, buf: Buffer, start: number, end: number, kin
 /** Structural equality of two JSON values: numbers by value, object members in any order. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'bigint' || typeof b === 'bigint') return (typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint') && Number(a) === Number(b);
+  if (typeof a === 'bigint' || typeof b === 'bigint')
+    return (typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint') && Number(a) === Number(b);
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {

@@ -17,8 +17,14 @@ test('json: invalid payloads are rejected with the byte and the cause, the rest 
   ]);
   assert.equal(batch.count, 3);
   assert.equal(batch.data, input.data, 'only the index is rebuilt');
-  assert.deepEqual([0, 1, 2].map((i) => payloadOf(batch, i).toString()), ['{"a":1}', '[1,2]', ' "ok" ']);
-  assert.deepEqual([0, 1, 2].map((i) => batch.index.readBigUInt64LE(i * 64)), [0n, 2n, 5n]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => payloadOf(batch, i).toString()),
+    ['{"a":1}', '[1,2]', ' "ok" '],
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => batch.index.readBigUInt64LE(i * 64)),
+    [0n, 2n, 5n],
+  );
 });
 
 test('json: an all-valid batch comes back as the same object', () => {

@@ -49,7 +49,10 @@ test('the output batch has a fresh index and one compact data buffer; headers an
     { payload: '{"b":2}', headers: Buffer.alloc(0) },
   ]);
   const result = chainOf([add([{ key: 'k', value: { static: true } }])]).apply(input);
-  assert.deepEqual(result.rejected.map((r) => r.entry), [1]);
+  assert.deepEqual(
+    result.rejected.map((r) => r.entry),
+    [1],
+  );
   const out = result.batch;
   assert.equal(out.count, 2);
   assert.equal(out.index.length, 2 * INDEX_ENTRY_SIZE);
@@ -59,11 +62,17 @@ test('the output batch has a fresh index and one compact data buffer; headers an
   assert.equal(out.data.length, '{"a":1,"k":true}'.length + headers.length + '{"b":2,"k":true}'.length, 'data holds payloads and headers only');
   const first = messageAt(out, 0);
   const second = messageAt(out, 1);
-  assert.deepEqual([first.offset, first.id, first.timestamp, first.originTimestamp, first.checksum], [1000n, 0xabc0n, 1_700_000_000_000_000n, 1_600_000_000_000_000n, 77n]);
+  assert.deepEqual(
+    [first.offset, first.id, first.timestamp, first.originTimestamp, first.checksum],
+    [1000n, 0xabc0n, 1_700_000_000_000_000n, 1_600_000_000_000_000n, 77n],
+  );
   const inputBytes = Buffer.from(input.data);
   out.data.fill(0);
   assert.deepEqual(input.data, inputBytes, 'the output data is a new buffer, not a view of the input');
-  assert.deepEqual([second.offset, second.id, second.timestamp, second.originTimestamp, second.checksum], [1002n, 0xabc2n, 1_700_000_000_000_002n, 1_600_000_000_000_002n, 79n]);
+  assert.deepEqual(
+    [second.offset, second.id, second.timestamp, second.originTimestamp, second.checksum],
+    [1002n, 0xabc2n, 1_700_000_000_000_002n, 1_600_000_000_000_002n, 79n],
+  );
 });
 
 test('an unchanged batch comes back as the same object; an empty chain does no work', () => {

@@ -29,8 +29,15 @@ test('uuid_v7 carries the clock in its first 48 bits, version 7, variant 10, and
 });
 
 test('uuid_v4 values differ per message and per field', () => {
-  const chain = chainOf([add([{ key: 'a', value: { computed: 'uuid_v4' } }, { key: 'b', value: { computed: 'uuid_v4' } }])]);
-  const all = payloads(chain.apply(batchOf(Array.from({ length: 200 }, () => '{}'))).batch).flatMap((p) => Object.values(JSON.parse(p) as Record<string, string>));
+  const chain = chainOf([
+    add([
+      { key: 'a', value: { computed: 'uuid_v4' } },
+      { key: 'b', value: { computed: 'uuid_v4' } },
+    ]),
+  ]);
+  const all = payloads(chain.apply(batchOf(Array.from({ length: 200 }, () => '{}'))).batch).flatMap((p) =>
+    Object.values(JSON.parse(p) as Record<string, string>),
+  );
   assert.equal(all.length, 400);
   assert.equal(new Set(all).size, 400);
 });

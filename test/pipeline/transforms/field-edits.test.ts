@@ -22,7 +22,10 @@ test('add_fields and delete_fields copy runs of every length exactly (word loop 
   }
   // Many messages in one batch: every run is read from its own place in the shared data buffer.
   const inputs = Array.from({ length: 50 }, (_, i) => `{"i":${i},"s":"${'z'.repeat(i * 3)}"}`);
-  assert.deepEqual(run([addB], inputs).out, inputs.map((p) => `${p.slice(0, -1)},"b":"x"}`));
+  assert.deepEqual(
+    run([addB], inputs).out,
+    inputs.map((p) => `${p.slice(0, -1)},"b":"x"}`),
+  );
 });
 
 test('add_fields on empty objects and around whitespace keeps the original bytes', () => {
@@ -72,10 +75,7 @@ test('add_fields writes computed values', () => {
     { key: 's', value: { computed: 'timestamp_seconds' } },
     { key: 'dt', value: { computed: 'date_time' } },
   ]);
-  assert.equal(
-    one([spec1], '{}'),
-    '{"ms":1732500000123,"us":1732500000123000,"ns":1732500000123000000,"s":1732500000,"dt":"2024-11-25T02:00:00.123+00:00"}',
-  );
+  assert.equal(one([spec1], '{}'), '{"ms":1732500000123,"us":1732500000123000,"ns":1732500000123000000,"s":1732500000,"dt":"2024-11-25T02:00:00.123+00:00"}');
   const { out } = run([add([{ key: 'u', value: { computed: 'uuid_v4' } }])], ['{}', '{"a":1}', '{ }']);
   const ids = out.map((p) => (JSON.parse(p) as { u: string }).u);
   for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

@@ -86,7 +86,10 @@ test('filter_fields and filter see fields added earlier in the chain', () => {
   ];
   assert.equal(one(chain, '{"meta_x":"s","meta_y":1,"z":2}'), '{"meta_y":1,"meta_added":5}');
   const filtered = run(
-    [spec('add_fields', { fields: [{ key: 'score', value: { static: 90 } }] }), spec('filter', { mode: 'keep', patterns: [{ key_pattern: { exact: 'score' }, value_pattern: { greater_than: 50 } }] })],
+    [
+      spec('add_fields', { fields: [{ key: 'score', value: { static: 90 } }] }),
+      spec('filter', { mode: 'keep', patterns: [{ key_pattern: { exact: 'score' }, value_pattern: { greater_than: 50 } }] }),
+    ],
     ['{}', '{"score":1}'],
   );
   assert.equal(filtered.result.filtered, 0, 'the added value replaced the low score');

@@ -57,7 +57,10 @@ test('route with a default target and a dotted field; routes follow the survivin
     'source',
   );
   const result = chain.apply(batchOf(['{"meta":{"kind":"a"}}', '{"skip":1,"meta":{"kind":"a"}}', '{"meta":{"kind":"b"}}']));
-  assert.deepEqual(chain.routeTargets, [{ stream: 's', topic: 'a' }, { stream: 's', topic: 'other' }]);
+  assert.deepEqual(chain.routeTargets, [
+    { stream: 's', topic: 'a' },
+    { stream: 's', topic: 'other' },
+  ]);
   assert.deepEqual(Array.from(result.routes ?? []), [0, 1]);
   assert.equal(result.filtered, 1);
 });

@@ -14,22 +14,45 @@ const P = 'sinks.pg.transforms';
 
 test('accepts the Iggy example configs as they are written', () => {
   assert.deepEqual(
-    validateTransform('add_fields', { enabled: true, fields: [{ key: 'service_name', value: { static: 'qw' } }, { key: 'ts', value: { computed: 'timestamp_millis' } }] }, `${P}.add_fields`, 'json'),
+    validateTransform(
+      'add_fields',
+      {
+        enabled: true,
+        fields: [
+          { key: 'service_name', value: { static: 'qw' } },
+          { key: 'ts', value: { computed: 'timestamp_millis' } },
+        ],
+      },
+      `${P}.add_fields`,
+      'json',
+    ),
     [],
   );
   assert.deepEqual(validateTransform('delete_fields', { enabled: true, fields: ['email', 'created_at'] }, `${P}.delete_fields`, 'json'), []);
   assert.deepEqual(
-    validateTransform('filter_fields', { keep_fields: ['id'], patterns: [{ key_pattern: { regex: '^meta_' }, value_pattern: { between: [1, 2] } }], include_matching: false }, `${P}.filter_fields`, 'json'),
+    validateTransform(
+      'filter_fields',
+      { keep_fields: ['id'], patterns: [{ key_pattern: { regex: '^meta_' }, value_pattern: { between: [1, 2] } }], include_matching: false },
+      `${P}.filter_fields`,
+      'json',
+    ),
     [],
   );
-  assert.deepEqual(validateTransform('update_fields', { fields: [{ key: 'k', value: { static: 1 }, condition: 'key_exists' }] }, `${P}.update_fields`, 'json'), []);
+  assert.deepEqual(
+    validateTransform('update_fields', { fields: [{ key: 'k', value: { static: 1 }, condition: 'key_exists' }] }, `${P}.update_fields`, 'json'),
+    [],
+  );
   assert.deepEqual(validateTransform('unwrap_envelope', { field: 'payload.after' }, `${P}.unwrap_envelope`, 'json'), []);
   assert.deepEqual(validateTransform('route', { field: 'r', routes: { a: { stream: 's', topic: 't' } } }, 'sources.gen.transforms.route', 'json'), []);
 });
 
 test('unknown transform names get a suggestion; Iggy-only ones say so', () => {
   assert.deepEqual(validateTransform('add_field', {}, `${P}.add_field`, 'json'), [
-    { path: `${P}.add_field`, message: 'unknown transform "add_field" (did you mean "add_fields"?); supported: add_fields, update_fields, delete_fields, filter_fields, filter, unwrap_envelope, route' },
+    {
+      path: `${P}.add_field`,
+      message:
+        'unknown transform "add_field" (did you mean "add_fields"?); supported: add_fields, update_fields, delete_fields, filter_fields, filter, unwrap_envelope, route',
+    },
   ]);
   const [problem] = validateTransform('proto_convert', {}, `${P}.proto_convert`, 'json');
   assert.match(problem.message, /exists in Iggy's runtime but not in this one/);
@@ -44,7 +67,18 @@ test('transforms on a non-JSON schema are refused', () => {
 test('bad option types and unknown options are reported with their paths, all at once', () => {
   const problems = validateTransform(
     'add_fields',
-    { enabled: 'yes', feilds: [], fields: [{ key: '', value: { static: 1 } }, { key: 'a', value: { computed: 'uuid_v8' } }, { key: 'b', value: { static: 1, computed: 'uuid_v4' } }, { key: 'c' }, 'x', { key: 'd', value: { static: Number.NaN } }] },
+    {
+      enabled: 'yes',
+      feilds: [],
+      fields: [
+        { key: '', value: { static: 1 } },
+        { key: 'a', value: { computed: 'uuid_v8' } },
+        { key: 'b', value: { static: 1, computed: 'uuid_v4' } },
+        { key: 'c' },
+        'x',
+        { key: 'd', value: { static: Number.NaN } },
+      ],
+    },
     `${P}.add_fields`,
     'json',
   );
@@ -52,7 +86,11 @@ test('bad option types and unknown options are reported with their paths, all at
     { path: `${P}.add_fields.enabled`, message: 'expected true or false, got the string "yes"' },
     { path: `${P}.add_fields.feilds`, message: 'unknown option "feilds" (did you mean "fields"?); allowed: fields' },
     { path: `${P}.add_fields.fields[0].key`, message: 'expected a non-empty string, got the string ""' },
-    { path: `${P}.add_fields.fields[1].value.computed`, message: 'expected one of date_time, timestamp_nanos, timestamp_micros, timestamp_millis, timestamp_seconds, uuid_v4, uuid_v7, got the string "uuid_v8" (did you mean "uuid_v4"?)' },
+    {
+      path: `${P}.add_fields.fields[1].value.computed`,
+      message:
+        'expected one of date_time, timestamp_nanos, timestamp_micros, timestamp_millis, timestamp_seconds, uuid_v4, uuid_v7, got the string "uuid_v8" (did you mean "uuid_v4"?)',
+    },
     { path: `${P}.add_fields.fields[2].value`, message: 'expected exactly one of "static" or "computed", got "static", "computed"' },
     { path: `${P}.add_fields.fields[3].value`, message: 'missing; set value.static = <value> or value.computed = "<kind>"' },
     { path: `${P}.add_fields.fields[4]`, message: 'expected a table with "key" and "value", got the string "x"' },
@@ -63,7 +101,15 @@ test('bad option types and unknown options are reported with their paths, all at
 test('invalid regular expressions and malformed patterns are reported', () => {
   const problems = validateTransform(
     'filter_fields',
-    { patterns: [{ key_pattern: { regex: '(' } }, { value_pattern: { between: [5, 1] } }, { value_pattern: 'is_nul' }, { key_pattern: { prefix: 'a' } }, { value_pattern: { is_null: true } }] },
+    {
+      patterns: [
+        { key_pattern: { regex: '(' } },
+        { value_pattern: { between: [5, 1] } },
+        { value_pattern: 'is_nul' },
+        { key_pattern: { prefix: 'a' } },
+        { value_pattern: { is_null: true } },
+      ],
+    },
     `${P}.filter_fields`,
     'json',
   );
@@ -151,7 +197,10 @@ patterns = [{ key_pattern = { regex = "${regex}" } }]
       () => parseConfig(toml('('), { baseDir: dir, env: {}, validateTransform }),
       (error: unknown) =>
         error instanceof ConfigError &&
-        error.problems.some((p) => p.path === 'sinks.out.transforms.filter_fields.patterns[0].key_pattern.regex' && p.message === 'invalid regular expression "(": Unterminated group'),
+        error.problems.some(
+          (p) =>
+            p.path === 'sinks.out.transforms.filter_fields.patterns[0].key_pattern.regex' && p.message === 'invalid regular expression "(": Unterminated group',
+        ),
     );
     const config = parseConfig(toml('^x'), { baseDir: dir, env: {}, validateTransform });
     const chain = compileTransforms(config.sinks[0].transforms, { direction: 'sink', schema: 'json' });
