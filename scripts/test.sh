@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 rm -rf dist
 npx tsc -p tsconfig.json
+# Lint and formatting first: a finding fails the run in seconds, before any build.
+npm run --silent lint
 node scripts/build-guests.mjs
 step() {
   local what=$1; shift
