@@ -16,9 +16,10 @@ import { headersOf, messages, payloadOf } from '../../runtime/batch/flat-batch.j
 import { MAX_GUEST_TEXT } from '../../runtime/host/guest.js';
 import { Polling } from '../../runtime/iggy/codec/index.js';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { fixturePath, guestPath } from '../helpers/paths.js';
+import { fixturePath } from '../helpers/paths.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { watGuest } from './wat-guests.js';
+import { neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 2000;
 /** Peak RSS of the whole runtime process (main thread and every worker). */
@@ -49,31 +50,7 @@ ${runtimeHeader(port, dir)}
 enabled = true
 address = "127.0.0.1:0"
 
-[sources.numbers]
-path = "${guestPath('js', 'random-source')}"
-poll_interval = "20ms"
-[[sources.numbers.streams]]
-stream = "ops"
-topic = "numbers"
-schema = "json"
-[sources.numbers.config]
-count = 100
-max_messages = ${TOTAL}
-payload_size = 16
-
-[sinks.file]
-path = "${guestPath('rust', 'file-sink')}"
-[[sinks.file.streams]]
-stream = "ops"
-topics = ["numbers"]
-schema = "json"
-batch_size = 200
-poll_interval = "5ms"
-consumer_group = "file_sink"
-[sinks.file.config]
-path = "/out/messages.ndjson"
-[sinks.file.permissions]
-preopens = [{ host = "${join(dir, 'out')}", guest = "/out", read_only = false }]
+${neighbourPipelineToml(dir, { total: TOTAL, perPoll: 100, sinkBatch: 200 })}
 
 ${sink('tables', await watGuest('table-grow-sink'), '[sinks.tables.limits]\nmemory_limit = "16 MiB"')}
 ${sink('memories', await watGuest('many-memories-sink'), '[sinks.memories.limits]\nmemory_limit = "32 MiB"')}

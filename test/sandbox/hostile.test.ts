@@ -14,8 +14,9 @@ import { messages } from '../../runtime/batch/flat-batch.js';
 import { DEFAULT_GUEST_LOG_LIMITS } from '../../runtime/host/wasi/guest-log.js';
 import { Polling } from '../../runtime/iggy/codec/index.js';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { fixturePath, guestPath } from '../helpers/paths.js';
+import { fixturePath } from '../helpers/paths.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
+import { neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 2000;
 const SECRET = 'hostile-suite-secret';
@@ -45,31 +46,7 @@ ${runtimeHeader(port, dir)}
 enabled = true
 address = "127.0.0.1:0"
 
-[sources.numbers]
-path = "${guestPath('js', 'random-source')}"
-poll_interval = "20ms"
-[[sources.numbers.streams]]
-stream = "ops"
-topic = "numbers"
-schema = "json"
-[sources.numbers.config]
-count = 100
-max_messages = ${TOTAL}
-payload_size = 16
-
-[sinks.file]
-path = "${guestPath('rust', 'file-sink')}"
-[[sinks.file.streams]]
-stream = "ops"
-topics = ["numbers"]
-schema = "json"
-batch_size = 200
-poll_interval = "5ms"
-consumer_group = "file_sink"
-[sinks.file.config]
-path = "/out/messages.ndjson"
-[sinks.file.permissions]
-preopens = [{ host = "${join(dir, 'out')}", guest = "/out", read_only = false }]
+${neighbourPipelineToml(dir, { total: TOTAL, perPoll: 100, sinkBatch: 200 })}
 
 ${hostileSink('hang', 'hang-sink', `[sinks.hang.config]\nhang_after = 0\n[sinks.hang.limits]\ncall_timeout = "500ms"`)}
 ${hostileSink('hog', 'memory-hog-sink', `[sinks.hog.config]\nmib = 32\n[sinks.hog.limits]\nmemory_limit = "48 MiB"`)}

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { guestPath } from '../helpers/paths.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { watGuest } from './wat-guests.js';
+import { neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 1000;
 
@@ -42,31 +42,7 @@ test('two flooding guests beside a good pipeline: the drop summaries reach the l
   const path = await watGuest('log-flood-sink');
   const toml = `
 ${runtimeHeader(broker.port, dir)}
-[sources.numbers]
-path = "${guestPath('js', 'random-source')}"
-poll_interval = "20ms"
-[[sources.numbers.streams]]
-stream = "ops"
-topic = "numbers"
-schema = "json"
-[sources.numbers.config]
-count = 50
-max_messages = ${TOTAL}
-payload_size = 16
-
-[sinks.file]
-path = "${guestPath('rust', 'file-sink')}"
-[[sinks.file.streams]]
-stream = "ops"
-topics = ["numbers"]
-schema = "json"
-batch_size = 100
-poll_interval = "5ms"
-consumer_group = "file_sink"
-[sinks.file.config]
-path = "/out/messages.ndjson"
-[sinks.file.permissions]
-preopens = [{ host = "${join(dir, 'out')}", guest = "/out", read_only = false }]
+${neighbourPipelineToml(dir, { total: TOTAL, perPoll: 50, sinkBatch: 100 })}
 ${flood('flood_a', path)}
 ${flood('flood_b', path)}
 `;

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { guestPath } from '../helpers/paths.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { watGuest } from './wat-guests.js';
+import { neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 300;
 
@@ -24,31 +24,7 @@ test('SIGTERM with a close that never returns: call_timeout applies to close, th
   await client.sendMessages('hostile', 'in', { kind: 'partition', id: 0 }, [{ payload: Buffer.from('{"i":1}') }]);
   const toml = `
 ${runtimeHeader(broker.port, dir)}
-[sources.numbers]
-path = "${guestPath('js', 'random-source')}"
-poll_interval = "20ms"
-[[sources.numbers.streams]]
-stream = "ops"
-topic = "numbers"
-schema = "json"
-[sources.numbers.config]
-count = 50
-max_messages = ${TOTAL}
-payload_size = 16
-
-[sinks.file]
-path = "${guestPath('rust', 'file-sink')}"
-[[sinks.file.streams]]
-stream = "ops"
-topics = ["numbers"]
-schema = "json"
-batch_size = 100
-poll_interval = "5ms"
-consumer_group = "file_sink"
-[sinks.file.config]
-path = "/out/messages.ndjson"
-[sinks.file.permissions]
-preopens = [{ host = "${join(dir, 'out')}", guest = "/out", read_only = false }]
+${neighbourPipelineToml(dir, { total: TOTAL, perPoll: 50, sinkBatch: 100 })}
 
 [sinks.hang_close]
 path = "${await watGuest('hang-close-sink')}"
