@@ -35,10 +35,13 @@ forEachTarget(import.meta.url, (target) => {
     await eventually(
       async () => {
         const stats = await rt.getJson<StatsBody>('/stats', KEY);
-        return connectorIn(stats, 'sink', 'file').messages_processed === total ? true : undefined;
+        // Both counters: the source reports what Iggy acknowledged on its own stats interval, maybe after the sink's.
+        const sink = connectorIn(stats, 'sink', 'file');
+        const source = connectorIn(stats, 'source', 'numbers');
+        return sink.messages_processed === total && source.messages_sent === total ? true : undefined;
       },
       60_000,
-      `the sink to process all ${total} messages`,
+      `the sink to process and the source to report sent all ${total} messages`,
     );
 
     const ok = await cli(['status', '--url', rt.api.url, '--api-key', KEY]);
