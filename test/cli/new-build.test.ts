@@ -19,7 +19,6 @@ const STEP_MS = 40 * 60_000;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** The cases the kit runs per kind (docs/conformance.md). */
-// The kit's case counts (runtime/conformance: sink-cases.ts, source-cases.ts with poll-sendable).
 const CASES = { sink: 15, source: 12 };
 
 async function scaffoldBuildAndCheck(kind: 'sink' | 'source', lang: 'rust' | 'go' | 'js'): Promise<void> {
