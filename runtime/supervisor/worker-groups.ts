@@ -21,12 +21,18 @@ const WORKER_YOUNG_MB = 4;
 /** With no size set, shared connectors spread over one thread per core, at most this many in each. */
 export const AUTO_MAX_CONNECTORS_PER_WORKER = 16;
 
-/** `IGGY_CONNECTORS_PER_WORKER`: how many connectors share a thread (1 = a thread each); unset = automatic. */
+/**
+ * `IGGY_CONNECTORS_PER_WORKER`: how many connectors share a thread. Unset or `1`: a thread each,
+ * the default, since a guest that keeps its thread busy (a CPU-bound or log-flooding guest, one
+ * that hangs until call_timeout) stalls every connector sharing it; `auto` (returned as
+ * undefined): one thread per core, at most AUTO_MAX_CONNECTORS_PER_WORKER each; `n`: threads of n.
+ */
 export function connectorsPerWorkerFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env.IGGY_CONNECTORS_PER_WORKER;
-  if (raw === undefined || raw === '') return undefined;
+  if (raw === undefined || raw === '') return 1;
+  if (raw === 'auto') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`IGGY_CONNECTORS_PER_WORKER must be a whole number ≥ 1, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`IGGY_CONNECTORS_PER_WORKER must be "auto" or a whole number ≥ 1, got "${raw}"`);
   return n;
 }
 

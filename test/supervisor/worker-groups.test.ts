@@ -35,8 +35,9 @@ test('plan: automatic size uses one thread per core, at most 16 connectors in ea
   assert.equal(planWorkerGroups(many, undefined, 2).flat().length, 40, 'every connector is planned once');
 });
 
-test('IGGY_CONNECTORS_PER_WORKER: unset is automatic; anything but a whole number ≥ 1 is refused', () => {
-  assert.equal(connectorsPerWorkerFromEnv({}), undefined);
+test('IGGY_CONNECTORS_PER_WORKER: unset is a thread each, auto is automatic; anything but auto or a whole number ≥ 1 is refused', () => {
+  assert.equal(connectorsPerWorkerFromEnv({}), 1);
+  assert.equal(connectorsPerWorkerFromEnv({ IGGY_CONNECTORS_PER_WORKER: 'auto' }), undefined);
   assert.equal(connectorsPerWorkerFromEnv({ IGGY_CONNECTORS_PER_WORKER: '4' }), 4);
   assert.throws(() => connectorsPerWorkerFromEnv({ IGGY_CONNECTORS_PER_WORKER: '0' }), /whole number ≥ 1, got "0"/);
   assert.throws(() => connectorsPerWorkerFromEnv({ IGGY_CONNECTORS_PER_WORKER: 'many' }), /got "many"/);

@@ -16,8 +16,10 @@ import { summarise } from '../lib/stats.mjs';
 const SHARED_IGGY = [join(root, '../shared/iggy'), join(root, '../../shared/iggy')].find((dir) => existsSync(join(dir, 'server.sh'))) ?? join(root, '../shared/iggy');
 export const SCALE_N = [1, 8, 32, 64];
 export const SCALE_GUESTS = [
-  { name: 'rust', label: 'runtime, Rust count sinks', guest: 'rust-count' },
-  { name: 'js', label: 'runtime, JS count sinks', guest: 'js-count' },
+  // Shared worker threads (IGGY_CONNECTORS_PER_WORKER=auto) and the default, a thread per connector.
+  { name: 'rust', label: 'runtime, Rust count sinks, shared threads', guest: 'rust-count', perWorker: 'auto' },
+  { name: 'rust-own', label: 'runtime, Rust count sinks, a thread each', guest: 'rust-count', perWorker: '1' },
+  { name: 'js', label: 'runtime, JS count sinks, shared threads', guest: 'js-count', perWorker: 'auto' },
 ];
 const NATIVE = { name: 'native', label: "Iggy's native runtime, stdout sinks" };
 /** How long every connector must stay idle before VmRSS is read. */
@@ -145,9 +147,13 @@ async function startNative(dir, port, stream, n) {
 }
 
 /** `iggy-connectors run` of the project at `projectRoot` (this one, or the build an A/B compares with). */
-function startProject(projectRoot, configPath) {
+function startProject(projectRoot, configPath, perWorker) {
   const cli = join(projectRoot, 'dist/runtime/cli/main.js');
-  const proc = spawn(process.execPath, [cli, 'run', '--config', configPath, '--log-format', 'json', '--summary-interval', '0', '--log-level', 'warn'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [cli, 'run', '--config', configPath, '--log-format', 'json', '--summary-interval', '0', '--log-level', 'warn'], {
+    cwd: projectRoot,
+    env: { ...process.env, ...(perWorker ? { IGGY_CONNECTORS_PER_WORKER: perWorker } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (c) => (output = (output + c).slice(-4000));
   proc.stdout.on('data', keep);
@@ -227,7 +233,7 @@ async function measureOne(server, scratch, variant, n, perTopic, tag) {
     proc = await startNative(dir, server.port, stream, n);
   } else {
     const config = await runtimeConfig(dir, server.port, variant.guest, stream, n);
-    proc = startProject(variant.root ?? root, config);
+    proc = startProject(variant.root ?? root, config, variant.perWorker);
   }
   try {
     return await watch({ port: server.port, stream, n, perTopic, pid: proc.pid, startedAt, died: proc.exited, timeoutMs: 300_000 });
@@ -336,7 +342,7 @@ export function scaleTargets(scale) {
   return out;
 }
 
-const COLOURS = { rust: '#c0392b', js: '#2b5fb3', native: '#1b7f3b', 'rust-before': '#e8a59d', 'js-before': '#9fb5e0' };
+const COLOURS = { rust: '#c0392b', 'rust-own': '#7d3c98', js: '#2b5fb3', native: '#1b7f3b', 'rust-before': '#e8a59d', 'js-before': '#9fb5e0' };
 
 /** RSS against N, one line per runtime and guest language: idle (solid) and peak (dashed). */
 export function renderScaleSvg(scale) {
