@@ -29,8 +29,9 @@ async function scaffoldBuildAndCheck(kind: 'sink' | 'source', lang: 'rust' | 'go
     const made = await runCommand(process.execPath, [CLI, 'new', kind, '--lang', lang, name, '--runtime', `file:${ROOT}`], { cwd: dir, timeoutMs: 60_000 });
     assert.equal(made.code, 0, shown(made));
 
-    // Compiled Rust dependencies are kept outside the temp dir, so the next run reuses them.
-    const env = { ...process.env, CARGO_TARGET_DIR: join(CACHE, 'cargo', 'scaffolded'), npm_config_update_notifier: 'false' };
+    // The example guests' target dir (scripts/guests/build-rust.mjs): the scaffolded project pins the same
+    // dependency versions and profile, so a fresh machine compiles them once for both.
+    const env = { ...process.env, CARGO_TARGET_DIR: join(CACHE, 'cargo', 'guests'), npm_config_update_notifier: 'false' };
     const install = await runCommand(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--install-links=false'], {
       cwd: project,
       env,
