@@ -30,11 +30,15 @@ function checkSendable(value: PollValue, poll: number, polled: Polled): void {
     const payload = ix.readUInt32LE(base + Field.payloadLength);
     const headers = ix.readUInt32LE(base + Field.headersLength);
     const id = ix.readBigUInt64LE(base + Field.id) | (ix.readBigUInt64LE(base + Field.id + 8) << 64n);
-    if (payload === 0) polled.refused.push(`${at}: empty payload (Iggy refuses empty messages)`);
+    if (payload === 0)
+      polled.refused.push(
+        `${at}: empty payload (the 0.9 server stores it, but Iggy's SDKs refuse to build such a message, so consumers that mirror or replay it cannot send it on)`,
+      );
     else if (payload > MAX_PAYLOAD_BYTES) polled.refused.push(`${at}: payload of ${payload} bytes, above Iggy's limit of ${MAX_PAYLOAD_BYTES}`);
     if (headers > MAX_USER_HEADERS_BYTES) polled.refused.push(`${at}: user headers of ${headers} bytes, above Iggy's limit of ${MAX_USER_HEADERS_BYTES}`);
     if (id !== 0n) {
-      if (polled.ids.has(id)) polled.refused.push(`${at}: id ${id} was already used (Iggy deduplicates or keys by id; use 0 to let it assign one)`);
+      if (polled.ids.has(id))
+        polled.refused.push(`${at}: id ${id} was already used (a topic with message deduplication on drops the second; use 0 to let the runtime assign one)`);
       polled.ids.add(id);
     }
   }
@@ -44,7 +48,7 @@ const TITLES = {
   'poll-shape': 'poll returns well-formed messages (index, ranges, header TLV, timestamps)',
   'poll-count': 'poll returns at most `count` messages when the config sets it',
   'poll-sendable':
-    'every polled message is one Iggy accepts (non-empty payload of at most 64,000,000 bytes, headers of at most 100,000 bytes, no id used twice)',
+    'every polled message is one Iggy and its SDKs accept (non-empty payload of at most 64,000,000 bytes, headers of at most 100,000 bytes, no id used twice)',
   'state-roundtrip': 'open accepts the state blob poll returned',
   close: 'close after use succeeds',
 } as const;
