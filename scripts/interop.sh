@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the interop probe (test/interop: Iggy's official Rust SDK, crate iggy 0.11.0) and
 # prints the path of its binary. Incremental: a second run takes about a second.
-# Built unoptimised (the probe sends a few hundred messages; an optimised build of the
-# SDK's dependency tree takes about three times as long on a fresh 2-core machine).
-# Build output goes to the setup log; the tests call this themselves, test.sh runs it ahead.
+# Built unoptimised (the probe sends a few hundred messages), into the target dir that
+# scripts/iggy-cli.sh builds the official CLI in, from the CLI's own lockfile: the CLI then
+# compiles only itself. Build output goes to the setup log; test.sh runs this ahead of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/../test/interop"
 if ! command -v cargo >/dev/null 2>&1; then
@@ -13,11 +13,22 @@ fi
 cache="${IGGY_CONNECTORS_CACHE:-$HOME/.cache/iggy-connectors}"
 log="$cache/setup.log"
 mkdir -p "$cache"
-# The build lives outside the work tree, so a fresh clone (as CI makes) reuses it.
+# Outside the work tree, so a fresh clone (as CI makes) reuses it.
 export CARGO_TARGET_DIR="$cache/cargo/interop"
-if ! cargo build --profile probe --quiet "$@" >>"$log" 2>&1; then
-  echo "interop: building the SDK probe failed; the end of $log:" >&2
+fail() {
+  echo "interop: $1 failed; the end of $log:" >&2
   tail -n 30 "$log" >&2
   exit 1
+}
+# The lockfile is not committed (it names the registry): it is iggy-cli 0.14.0's own, copied
+# before every build (cargo adds this package to it and keeps every version).
+lock_source() { ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/iggy-cli-0.14.0 2>/dev/null | head -n 1; }
+src=$(lock_source)
+if [ -z "$src" ]; then
+  cargo fetch --quiet >>"$log" 2>&1 || fail "fetching the crates"
+  src=$(lock_source)
 fi
-echo "$CARGO_TARGET_DIR/probe/iggy-sdk-probe"
+[ -n "$src" ] && [ -f "$src/Cargo.lock" ] || fail "finding iggy-cli 0.14.0's Cargo.lock"
+cp "$src/Cargo.lock" Cargo.lock
+cargo build --quiet "$@" >>"$log" 2>&1 || fail "building the SDK probe"
+echo "$CARGO_TARGET_DIR/debug/iggy-sdk-probe"
