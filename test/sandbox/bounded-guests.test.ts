@@ -8,7 +8,7 @@
 // SIGTERM complete.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -19,29 +19,11 @@ import { brokerWithClient } from '../helpers/iggy.js';
 import { fixturePath } from '../helpers/paths.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { watGuest } from './wat-guests.js';
-import { neighbourPipelineToml } from './neighbour-pipeline.js';
+import { hostileSinkToml, neighbourDelivered, neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 2000;
 /** Peak RSS of the whole runtime process (main thread and every worker). */
 const RSS_BOUND_MIB = 1200;
-
-function sink(key: string, path: string, extra = ''): string {
-  return `
-[sinks.${key}]
-path = "${path}"
-[[sinks.${key}.streams]]
-stream = "hostile"
-topics = ["in"]
-schema = "json"
-batch_size = 5
-consumer_group = "${key}"
-[sinks.${key}.restart]
-initial_delay = "200ms"
-max_delay = "1s"
-max_restarts = 2
-${extra}
-`;
-}
 
 async function runtimeToml(dir: string, port: number): Promise<string> {
   return `
@@ -52,12 +34,12 @@ address = "127.0.0.1:0"
 
 ${neighbourPipelineToml(dir, { total: TOTAL, perPoll: 100, sinkBatch: 200 })}
 
-${sink('tables', await watGuest('table-grow-sink'), '[sinks.tables.limits]\nmemory_limit = "16 MiB"')}
-${sink('memories', await watGuest('many-memories-sink'), '[sinks.memories.limits]\nmemory_limit = "32 MiB"')}
-${sink('big_config', await watGuest('huge-error-sink'))}
-${sink('big_transient', await watGuest('huge-transient-sink'), '[sinks.big_transient.limits]\nmemory_limit = "64 MiB"')}
-${sink('random', await watGuest('random-hog-sink'))}
-${sink('wrong_types', await watGuest('wrong-types-sink'))}
+${hostileSinkToml('tables', await watGuest('table-grow-sink'), '[sinks.tables.limits]\nmemory_limit = "16 MiB"')}
+${hostileSinkToml('memories', await watGuest('many-memories-sink'), '[sinks.memories.limits]\nmemory_limit = "32 MiB"')}
+${hostileSinkToml('big_config', await watGuest('huge-error-sink'))}
+${hostileSinkToml('big_transient', await watGuest('huge-transient-sink'), '[sinks.big_transient.limits]\nmemory_limit = "64 MiB"')}
+${hostileSinkToml('random', await watGuest('random-hog-sink'))}
+${hostileSinkToml('wrong_types', await watGuest('wrong-types-sink'))}
 
 [sources.big]
 path = "${await watGuest('oversized-source')}"
@@ -72,7 +54,7 @@ memory_limit = "128 MiB"
 on_permanent = "dead_letter"
 dead_letter = { stream = "hostile", topic = "big_dlq" }
 
-${sink('fifo', fixturePath('file-reader-sink'), `[sinks.fifo.config]\nread = ["/in/fifo", "/in/plain.txt"]\n[sinks.fifo.permissions]\npreopens = [{ host = "${join(dir, 'in')}", guest = "/in" }]`)}
+${hostileSinkToml('fifo', fixturePath('file-reader-sink'), `[sinks.fifo.config]\nread = ["/in/fifo", "/in/plain.txt"]\n[sinks.fifo.permissions]\npreopens = [{ host = "${join(dir, 'in')}", guest = "/in" }]`)}
 `;
 }
 
@@ -112,16 +94,7 @@ test(
     t.after(() => runtime.stop('SIGKILL').then(() => undefined));
     const url = String((await runtime.waitForLog((l) => l.msg === 'HTTP API listening', 30_000, 'the HTTP API')).url);
 
-    const sinkFile = join(dir, 'out', 'messages.ndjson');
-    const lines = await eventually(
-      async () => {
-        const l = (await readFile(sinkFile, 'utf8').catch(() => '')).split('\n').filter((x) => x.length > 0);
-        return l.length >= TOTAL ? l : undefined;
-      },
-      120_000,
-      `${TOTAL} lines from the file sink`,
-      () => runtime.tail(),
-    );
+    const lines = await neighbourDelivered(dir, TOTAL, 120_000, () => runtime.tail());
     const seqs = new Set(lines.map((line) => (JSON.parse(line) as { seq: number }).seq));
     assert.deepEqual(
       Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !seqs.has(i)),

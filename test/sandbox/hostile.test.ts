@@ -6,7 +6,7 @@
 // must deliver every message, each hostile event must be logged with its connector's
 // key, and /metrics must count the restarts by reason.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,28 +16,12 @@ import { Polling } from '../../runtime/iggy/codec/index.js';
 import { brokerWithClient } from '../helpers/iggy.js';
 import { fixturePath } from '../helpers/paths.js';
 import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
-import { neighbourPipelineToml } from './neighbour-pipeline.js';
+import { hostileSinkToml, neighbourDelivered, neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 2000;
 const SECRET = 'hostile-suite-secret';
 
-function hostileSink(key: string, fixture: string, extra: string): string {
-  return `
-[sinks.${key}]
-path = "${fixturePath(fixture)}"
-[[sinks.${key}.streams]]
-stream = "hostile"
-topics = ["in"]
-schema = "json"
-batch_size = 5
-consumer_group = "${key}"
-[sinks.${key}.restart]
-initial_delay = "200ms"
-max_delay = "1s"
-max_restarts = 2
-${extra}
-`;
-}
+const hostileSink = (key: string, fixture: string, extra: string): string => hostileSinkToml(key, fixturePath(fixture), extra);
 
 function runtimeToml(dir: string, port: number): string {
   return `
@@ -110,17 +94,7 @@ test(
     const url = String(listening.url);
 
     // The good pipeline delivers every sequence number while the hostile guests misbehave.
-    const sinkFile = join(dir, 'out', 'messages.ndjson');
-    const lines = await eventually(
-      async () => {
-        const text = await readFile(sinkFile, 'utf8').catch(() => '');
-        const l = text.split('\n').filter((x) => x.length > 0);
-        return l.length >= TOTAL ? l : undefined;
-      },
-      90_000,
-      `${TOTAL} lines from the file sink`,
-      () => runtime.tail(),
-    );
+    const lines = await neighbourDelivered(dir, TOTAL, 90_000, () => runtime.tail());
     const seqs = new Set(lines.map((line) => (JSON.parse(line) as { seq: number }).seq));
     const missing = Array.from({ length: TOTAL }, (_, i) => i).filter((i) => !seqs.has(i));
     assert.deepEqual(missing, [], 'every message reached the file');

@@ -4,14 +4,14 @@
 // the log while they run and once more when they stop, the good pipeline must deliver
 // every message, and the runtime must exit 0 on SIGTERM.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
+import { startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { watGuest } from './wat-guests.js';
-import { neighbourPipelineToml } from './neighbour-pipeline.js';
+import { neighbourDelivered, neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 1000;
 
@@ -53,12 +53,7 @@ ${flood('flood_b', path)}
   // The summary is due 10 s after the first drop; a busy loop must not hold it back.
   await runtime.waitForLog(summary('flood_a'), 60_000, 'the first summary of flood_a');
   await runtime.waitForLog(summary('flood_b'), 60_000, 'the first summary of flood_b');
-  await eventually(
-    async () => (await readFile(join(dir, 'out', 'messages.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length >= TOTAL || undefined,
-    90_000,
-    `${TOTAL} lines from the file sink`,
-    () => runtime.tail(),
-  );
+  await neighbourDelivered(dir, TOTAL, 90_000, () => runtime.tail());
   const before = { a: runtime.logs.filter(summary('flood_a')).length, b: runtime.logs.filter(summary('flood_b')).length };
   assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
   // Each instance's last summary, logged as it ends, is not lost with its worker.

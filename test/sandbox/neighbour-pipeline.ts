@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { guestPath } from '../helpers/paths.js';
+import { eventually } from '../helpers/runtime-process.js';
 
 export interface NeighbourOptions {
   /** Messages the source produces in all. */
@@ -48,4 +49,36 @@ preopens = [{ host = "${join(dir, 'out')}", guest = "/out", read_only = false }]
 /** The lines the neighbour's file sink has written so far. */
 export async function neighbourLines(dir: string): Promise<string[]> {
   return (await readFile(join(dir, 'out', 'messages.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+}
+
+/** Waits until the neighbour's file sink wrote `total` lines (at most `timeoutMs`), and returns them. */
+export function neighbourDelivered(dir: string, total: number, timeoutMs: number, context: () => string): Promise<string[]> {
+  return eventually(
+    async () => {
+      const lines = await neighbourLines(dir);
+      return lines.length >= total ? lines : undefined;
+    },
+    timeoutMs,
+    `${total} lines from the file sink`,
+    context,
+  );
+}
+
+/** A hostile sink's table: it reads hostile/in in batches of 5, restarts fast and gives up after 2 failures. */
+export function hostileSinkToml(key: string, path: string, extra = ''): string {
+  return `
+[sinks.${key}]
+path = "${path}"
+[[sinks.${key}.streams]]
+stream = "hostile"
+topics = ["in"]
+schema = "json"
+batch_size = 5
+consumer_group = "${key}"
+[sinks.${key}.restart]
+initial_delay = "200ms"
+max_delay = "1s"
+max_restarts = 2
+${extra}
+`;
 }

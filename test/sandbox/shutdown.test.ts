@@ -3,14 +3,14 @@
 // give the hanging close limits.call_timeout (not the 15 s drain wait), say so, and
 // exit 0.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { brokerWithClient } from '../helpers/iggy.js';
-import { eventually, startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
+import { startRuntime, runtimeHeader } from '../helpers/runtime-process.js';
 import { watGuest } from './wat-guests.js';
-import { neighbourPipelineToml } from './neighbour-pipeline.js';
+import { neighbourDelivered, neighbourPipelineToml } from './neighbour-pipeline.js';
 
 const TOTAL = 300;
 
@@ -38,12 +38,7 @@ call_timeout = "1s"
 `;
   const runtime = await startRuntime(dir, toml);
   t.after(() => runtime.stop('SIGKILL').then(() => undefined));
-  await eventually(
-    async () => (await readFile(join(dir, 'out', 'messages.ndjson'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length >= TOTAL || undefined,
-    60_000,
-    `${TOTAL} lines from the file sink`,
-    () => runtime.tail(),
-  );
+  await neighbourDelivered(dir, TOTAL, 60_000, () => runtime.tail());
   await runtime.waitForLog((l) => l.connector === 'hang_close' && l.msg === 'connector running', 30_000, 'the hanging sink to run');
 
   assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
