@@ -43,8 +43,15 @@ export function run(cmd, args, { cwd = root, env = toolEnv(), capture = false, q
   });
 }
 
+/**
+ * Built components are also kept by input hash in a cache outside the work tree
+ * (IGGY_CONNECTORS_CACHE, default ~/.cache/iggy-connectors), so a fresh clone of the
+ * same sources, as CI makes, reuses them instead of rebuilding.
+ */
+export const cacheRoot = process.env.IGGY_CONNECTORS_CACHE ?? join(homedir(), '.cache', 'iggy-connectors');
+
 /** Where tool installs write their output (one progress line each goes to the console). */
-export const installLog = join(process.env.IGGY_CONNECTORS_CACHE ?? join(homedir(), '.cache', 'iggy-connectors'), 'setup.log');
+export const installLog = join(cacheRoot, 'setup.log');
 
 /** Runs a command with its output appended to `installLog`; on failure the error carries the log's tail. */
 export async function runLogged(cmd, args, { cwd = root, env = toolEnv() } = {}) {
@@ -157,12 +164,6 @@ export async function hashInputs(files, labels = []) {
   return hash.digest('hex');
 }
 
-/**
- * Built components are also kept by input hash in a cache outside the work tree
- * (IGGY_CONNECTORS_CACHE, default ~/.cache/iggy-connectors), so a fresh clone of the
- * same sources, as CI makes, reuses them instead of rebuilding.
- */
-export const cacheRoot = process.env.IGGY_CONNECTORS_CACHE ?? join(homedir(), '.cache', 'iggy-connectors');
 const cachedArtifact = (output, hash) => join(cacheRoot, 'guests', `${hash}-${basename(output)}`);
 
 /** True when `output` is up to date: its `.stamp` holds `hash`, or the cache had it (then it is restored). */
