@@ -22,7 +22,15 @@ fail() {
 }
 # The lockfile is not committed (it names the registry): it is iggy-cli 0.14.0's own, copied
 # before every build (cargo adds this package to it and keeps every version).
-lock_source() { ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/iggy-cli-0.14.0 2>/dev/null | head -n 1; }
+# Prints nothing (and succeeds) while the crate is not fetched yet: under pipefail a failing
+# `ls` would end the script without a word on a fresh machine.
+lock_source() {
+  local dir
+  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/iggy-cli-0.14.0; do
+    [ -d "$dir" ] && { echo "$dir"; return 0; }
+  done
+  return 0
+}
 src=$(lock_source)
 if [ -z "$src" ]; then
   cargo fetch --quiet >>"$log" 2>&1 || fail "fetching the crates"

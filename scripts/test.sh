@@ -13,7 +13,10 @@ node scripts/build-guests.mjs
 step() {
   local what=$1; shift
   local started=$SECONDS
-  "$@" >/dev/null
+  if ! "$@" >/dev/null; then
+    echo "test: building $what failed (see the lines above and ~/.cache/iggy-connectors/setup.log)" >&2
+    exit 1
+  fi
   echo "test: $what ready ($((SECONDS - started)) s)"
 }
 # The interop tests drive these; built here so that no test waits minutes on a build.
