@@ -27,6 +27,9 @@ export interface ConnectionOptions {
   onClose?: (error: IggyConnectionError | undefined) => void;
 }
 
+/** Bytes one socket read may return: a poll reply of 1,000 small messages in one or two reads. */
+const READ_BUFFER_SIZE = 256 * 1024;
+
 interface Pending {
   resolve: (frame: Buffer) => void;
   reject: (error: Error) => void;
@@ -59,6 +62,8 @@ export class IggyConnection {
   private waitingHead = 0;
   private state: 'new' | 'opening' | 'open' | 'closed' = 'new';
   private closedPromise: Promise<void> | undefined;
+  private corked = false;
+  private readBuffer: Buffer | undefined;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
@@ -89,7 +94,12 @@ export class IggyConnection {
           servername: this.options.tls.servername ?? (net.isIP(host) ? undefined : host),
           rejectUnauthorized: this.options.tls.rejectUnauthorized ?? true,
         })
-      : net.connect({ host, port });
+      : net.connect({
+          host,
+          port,
+          // One read buffer for the connection's life: the frame reader copies every frame out.
+          onread: { buffer: () => (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE)), callback: (n, buf) => this.onRead(n, buf) },
+        });
     this.socket = socket;
     socket.setNoDelay(true);
     try {
@@ -133,7 +143,8 @@ export class IggyConnection {
     this.state = 'open';
     socket.setKeepAlive(true, 10_000);
     this.closedPromise = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // TLS sockets hand out a fresh buffer per chunk; plain TCP reads through `onread` above.
+    if (this.options.tls) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error: Error) => this.fail(new IggyConnectionError(`connection to ${where} failed: ${error.message}`, { cause: error })));
     socket.on('close', () => this.fail(new IggyConnectionError(`connection to ${where} was closed by the server`)));
   }
@@ -159,9 +170,17 @@ export class IggyConnection {
         }, timeoutMs);
       }
       this.waiting.push(pending);
-      socket.cork();
+      // Requests issued in the same tick (a commit and the read-ahead poll after it) leave in one
+      // write: a system call and a wake-up of the server per batch saved on a loopback link.
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
       for (const part of parts) socket.write(part);
-      socket.uncork();
     });
   }
 
@@ -199,7 +218,13 @@ export class IggyConnection {
     this.fail(error);
   }
 
-  private onData(chunk: Buffer): void {
+  /** `onread` callback: `buf` is the reused read buffer; returning false would pause the socket. */
+  private onRead(n: number, buf: Uint8Array): boolean {
+    if (this.state !== 'closed') this.onData(buf.subarray(0, n));
+    return true;
+  }
+
+  private onData(chunk: Uint8Array): void {
     let frames: Buffer[];
     try {
       frames = this.reader.push(chunk);

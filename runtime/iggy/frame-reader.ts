@@ -15,18 +15,20 @@ export interface FrameReaderOptions {
 }
 
 /**
- * Feed it chunks with `push`; it returns the frames they completed, in order. A frame that
- * lies inside one chunk is returned as a view of that chunk (no copy); a frame spread over
- * several chunks is copied once into a buffer of exactly its size.
- * After a protocol error the reader stays failed: the stream cannot be resynchronised.
+ * Feed it chunks with `push`; it returns the frames they completed, in order. Every frame is
+ * copied into a buffer of exactly its size and no chunk is kept, so the caller may reuse the
+ * chunk's memory as soon as `push` returns (the connection reads the socket into one buffer:
+ * a fresh ArrayBuffer per read, several per poll reply, is what drove the sink's garbage
+ * collections). After a protocol error the reader stays failed: the stream cannot be resynchronised.
  */
 export class FrameReader {
   private readonly maxFrameSize: number;
-  private chunks: Buffer[] = [];
-  /** Bytes held in `chunks`, minus what `head` already consumed of the first one. */
-  private buffered = 0;
-  /** Bytes of `chunks[0]` already handed out. */
-  private head = 0;
+  /** The start of a frame whose size field has not arrived yet. */
+  private readonly head = Buffer.alloc(SIZE_FIELD_OFFSET + 4);
+  private headFilled = 0;
+  /** The frame being filled, once its size is known. */
+  private frame: Buffer | undefined;
+  private filled = 0;
   private failure: IggyProtocolError | undefined;
 
   constructor(options: FrameReaderOptions = {}) {
@@ -35,85 +37,57 @@ export class FrameReader {
 
   /** Bytes received but not yet part of a returned frame. */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.frame ? this.filled : this.headFilled;
   }
 
   /** Adds one chunk; returns the frames completed by it (possibly none). Throws IggyProtocolError on a bad size. */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Uint8Array): Buffer[] {
     if (this.failure) throw this.failure;
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
     const frames: Buffer[] = [];
-    while (this.buffered >= SIZE_FIELD_OFFSET + 4) {
-      const size = this.peekSize();
-      if (size < FRAME_HEADER_SIZE || size > this.maxFrameSize) {
-        this.failure = new IggyProtocolError(
-          `frame announces size ${size} bytes; a frame is ${FRAME_HEADER_SIZE}..${this.maxFrameSize} bytes ` +
-            '(the peer is not speaking the Iggy binary protocol, or a byte was lost)',
-        );
-        this.reset();
-        throw this.failure;
+    let at = 0;
+    while (at < chunk.length) {
+      let frame = this.frame;
+      if (!frame) {
+        const n = Math.min(this.head.length - this.headFilled, chunk.length - at);
+        this.head.set(chunk.subarray(at, at + n), this.headFilled);
+        this.headFilled += n;
+        at += n;
+        if (this.headFilled < this.head.length) break;
+        frame = this.begin(this.head.readUInt32LE(SIZE_FIELD_OFFSET));
       }
-      if (this.buffered < size) break;
-      frames.push(this.take(size));
+      const n = Math.min(frame.length - this.filled, chunk.length - at);
+      frame.set(chunk.subarray(at, at + n), this.filled);
+      this.filled += n;
+      at += n;
+      if (this.filled === frame.length) {
+        frames.push(frame);
+        this.frame = undefined;
+      }
     }
     return frames;
   }
 
   /** Drops buffered bytes, e.g. when the connection is replaced. */
   reset(): void {
-    this.chunks = [];
-    this.buffered = 0;
-    this.head = 0;
+    this.headFilled = 0;
+    this.frame = undefined;
+    this.filled = 0;
   }
 
-  private peekSize(): number {
-    const first = this.chunks[0]!;
-    const at = this.head + SIZE_FIELD_OFFSET;
-    if (at + 4 <= first.length) return first.readUInt32LE(at);
-    // The size field straddles chunks: read its four bytes one by one.
-    let value = 0;
-    for (let i = 0; i < 4; i++) value += this.byteAt(SIZE_FIELD_OFFSET + i) * 2 ** (8 * i);
-    return value;
-  }
-
-  private byteAt(position: number): number {
-    let skip = this.head + position;
-    for (const chunk of this.chunks) {
-      if (skip < chunk.length) return chunk[skip]!;
-      skip -= chunk.length;
-    }
-    throw new RangeError('byteAt past buffered data');
-  }
-
-  private take(size: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length - this.head >= size) {
-      const frame = first.subarray(this.head, this.head + size);
-      this.advance(size);
-      return frame;
+  private begin(size: number): Buffer {
+    if (size < FRAME_HEADER_SIZE || size > this.maxFrameSize) {
+      this.failure = new IggyProtocolError(
+        `frame announces size ${size} bytes; a frame is ${FRAME_HEADER_SIZE}..${this.maxFrameSize} bytes ` +
+          '(the peer is not speaking the Iggy binary protocol, or a byte was lost)',
+      );
+      this.reset();
+      throw this.failure;
     }
     const frame = Buffer.allocUnsafe(size);
-    let written = 0;
-    while (written < size) {
-      const chunk = this.chunks[0]!;
-      const n = Math.min(size - written, chunk.length - this.head);
-      chunk.copy(frame, written, this.head, this.head + n);
-      written += n;
-      this.advance(n);
-    }
+    this.head.copy(frame, 0, 0, this.headFilled);
+    this.filled = this.headFilled;
+    this.headFilled = 0;
+    this.frame = frame;
     return frame;
-  }
-
-  /** Consumes n bytes from the front (n never exceeds what is left of the first chunk). */
-  private advance(n: number): void {
-    this.head += n;
-    this.buffered -= n;
-    if (this.head === this.chunks[0]!.length) {
-      this.chunks.shift();
-      this.head = 0;
-    }
   }
 }

@@ -2,14 +2,13 @@
 // schema, or, when the connector has transforms, checked and transformed in the
 // chain's single pass (the chain rejects invalid JSON itself).
 import type { FlatBatch } from '../batch/flat-batch.js';
-import type { Schema } from '../config/index.js';
 import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
-import { checkSchema } from './schema/index.js';
+import type { SchemaChecker } from './schema/index.js';
 import type { ChainResult, TransformChain } from './transforms/index.js';
 
-export function checkAndTransform(chain: TransformChain, batch: FlatBatch, schema: Schema, stats: ConnectorStats): ChainResult {
+export function checkAndTransform(chain: TransformChain, batch: FlatBatch, checker: SchemaChecker, stats: ConnectorStats): ChainResult {
   const started = performance.now();
-  const result = chain.isEmpty ? { ...checkSchema(batch, schema), filtered: 0 } : chain.apply(batch);
+  const result = chain.isEmpty ? { ...checker.check(batch), filtered: 0 } : chain.apply(batch);
   observeStage(stats, chain.isEmpty ? 'decode' : 'transform', (performance.now() - started) / 1000);
   stats.messagesFiltered += result.filtered;
   return result;

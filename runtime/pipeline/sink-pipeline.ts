@@ -9,12 +9,14 @@ import { ConnectorCallError, type SinkGuest } from '../host/index.js';
 import { closeQuietly, deadLetterTarget, ensureTopics, loadConnectorComponent, openOrStop } from './guest-lifecycle.js';
 import { checkAndTransform } from './check-batch.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
+import { SchemaChecker } from './schema/index.js';
 import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
 import { GuestWatch } from './guest-watch.js';
 import { backoffDelay, sleep } from '../timing/backoff.js';
 import { divertOrStop, type DeadLetterOrigin } from './dead-letter.js';
 import type { ConsumerRef, PipelineIggy, PolledBatch } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
+import { OffsetCommits } from './offset-commits.js';
 
 export interface SinkPipelineOptions {
   config: SinkConfig;
@@ -88,12 +90,15 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
     if (joined === undefined) return;
   }
   const chain = compileTransforms(config.transforms, { direction: 'sink', schema: stream.schema });
+  const checker = new SchemaChecker(stream.schema);
   let nextPartition = 0;
   logger.info({ stream: stream.stream, topic, consumer: consumer.name, partitions }, 'consuming');
 
   // Read-ahead: while the guest works on a full batch, the poll for the batch after it is
-  // already on the wire (from an explicit offset, so it does not wait for the commit).
+  // already on the wire (from an explicit offset, so it does not wait for the commit), written
+  // together with the previous batch's commit.
   let ahead: ReadAhead | undefined;
+  const commits = new OffsetCommits({ client, stream: stream.stream, topic, consumer, stats: loop.stats, logger });
   try {
     while (!signal.aborted) {
       let polled: PolledBatch | undefined;
@@ -103,6 +108,9 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
         ahead = undefined;
       }
       if (!polled) {
+        // A poll from the stored offset must see every commit before it: the server may answer a
+        // read ahead of a write sent before it.
+        await commits.flush();
         // A plain consumer walks the partitions itself; a group's partitions are assigned by the server.
         const partitionId = consumer.kind === 'group' ? undefined : nextPartition;
         if (consumer.kind === 'consumer') nextPartition = (nextPartition + 1) % partitions;
@@ -111,7 +119,7 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
           logger,
           what: `poll ${stream.stream}/${topic}`,
         });
-        if (polled === undefined) return;
+        if (polled === undefined) break;
       }
       observeStage(loop.stats, 'poll', (performance.now() - pollStarted) / 1000);
       if (polled.batch.count === 0) {
@@ -121,19 +129,37 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
       }
       loop.stats.messagesIn += polled.batch.count;
       const last = lastOffsetOf(polled.batch);
+      // The previous batch's commit, and the read-ahead, leave in one write when this turn of the
+      // event loop ends; the guest call below is synchronous and may be long (or hang until
+      // call_timeout, and the thread is then terminated), so they go before it.
+      let written = commits.send();
       if (polled.batch.count >= stream.batchSize && (polled.currentOffset === undefined || polled.currentOffset > last)) {
         ahead = readAhead(() => client.poll(stream.stream, topic, consumer, polled.partitionId, stream.batchSize, last + 1n));
+        written = true;
       }
-      const delivered = await deliver(loop, consumer, polled, chain);
-      if (!delivered) return; // shutdown while retrying: leave the offset where it is, the batch comes again
+      if (written) await new Promise<void>((resolve) => setImmediate(resolve));
+      const delivered = await deliver(loop, polled, { chain, checker }, commits);
+      if (!delivered) break; // shutdown while retrying: leave this batch's offset where it is, the batch comes again
       if (polled.currentOffset !== undefined) {
         loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = Math.max(0, Number(polled.currentOffset - last));
       }
     }
+  } catch (error) {
+    // The batches the guest accepted before the failure keep their commit (one attempt, so a dead
+    // broker does not hold up the restart), and come back at most once more.
+    await commits.settle();
+    throw error;
   } finally {
     // A read-ahead still in flight is dropped: its messages are polled again from the stored offset.
     await ahead?.settled;
   }
+  await commits.flush();
+}
+
+/** What a topic loop runs over every payload: the transforms, or the schema check when there are none. */
+interface PayloadCheck {
+  chain: TransformChain;
+  checker: SchemaChecker;
 }
 
 /** A poll already sent; settles to undefined on failure, so the loop falls back to a normal poll. */
@@ -150,11 +176,14 @@ const stoppedAt = (reason: string, o: DeadLetterOrigin): string =>
 
 const lastOffsetOf = (batch: FlatBatch): bigint => batch.index.readBigUInt64LE((batch.count - 1) * INDEX_ENTRY_SIZE + Field.offset);
 
-/** Hands one polled batch to the guest and stores its offset. Resolves false when shutdown interrupted it before the commit. */
-async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBatch, chain: TransformChain): Promise<boolean> {
-  const { stream, topic, config, stats, client, logger } = loop;
+/**
+ * Hands one polled batch to the guest and defers its offset to `commits`. Resolves false when
+ * shutdown interrupted it before the commit.
+ */
+async function deliver(loop: TopicLoop, polled: PolledBatch, check: PayloadCheck, commits: OffsetCommits): Promise<boolean> {
+  const { stream, topic, config, stats } = loop;
   const origin = { connector: config.key, stream: stream.stream, topic, partitionId: polled.partitionId };
-  const result = checkAndTransform(chain, polled.batch, stream.schema, stats);
+  const result = checkAndTransform(check.chain, polled.batch, check.checker, stats);
   if (result.rejected.length > 0) {
     const reasons = result.rejected
       .slice(0, 3)
@@ -173,16 +202,7 @@ async function deliver(loop: TopicLoop, consumer: ConsumerRef, polled: PolledBat
       await divertOrStop({ ...loop, errors: config.errors }, batch, all, origin, reason, stoppedAt(reason, origin));
     }
   }
-  const offset = lastOffsetOf(polled.batch);
-  const commitStarted = performance.now();
-  const stored = await retryIggy(() => client.storeOffset(stream.stream, topic, consumer, polled.partitionId, offset).then(() => true), {
-    signal: undefined,
-    logger,
-    what: `store offset ${offset} of ${stream.stream}/${topic}/${polled.partitionId}`,
-    maxAttempts: 20,
-  });
-  observeStage(stats, 'commit', (performance.now() - commitStarted) / 1000);
-  if (stored) stats.offsets[`${stream.stream}/${topic}/${polled.partitionId}`] = offset.toString();
+  commits.defer(polled.partitionId, lastOffsetOf(polled.batch));
   stats.batches += 1;
   return true;
 }

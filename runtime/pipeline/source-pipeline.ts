@@ -22,7 +22,7 @@ import { toSendPartitioning, type PipelineIggy, type SendPartitioning } from './
 import { retryIggy } from './iggy-retry.js';
 import { checkSourceMessages } from './source-checks.js';
 import { unsendable, sendChunks } from './sendable.js';
-import { without } from './schema/index.js';
+import { SchemaChecker, without } from './schema/index.js';
 
 export interface SourcePipelineOptions {
   config: SourceConfig;
@@ -74,6 +74,7 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
   if (saved) logger.info({ bytes: saved.length }, 'source resumed from its saved state');
 
   const chain = compileTransforms(config.transforms, { direction: 'source', schema: primary.schema });
+  const checker = new SchemaChecker(primary.schema);
   const targets = [
     ...config.streams.map((s) => ({ stream: s.stream, topic: s.topic, role: 'topic' })),
     ...chain.routeTargets.map((r) => ({ ...r, role: 'route' })),
@@ -103,7 +104,7 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
       if (produced.batch.count > 0) {
         checkSourceMessages(produced.batch);
         stats.messagesIn += produced.batch.count;
-        const ready = await prepare(options, chain, primary, produced.batch);
+        const ready = await prepare(options, chain, checker, primary, produced.batch);
         if (pending.count === 0) pending.since = Date.now();
         if (ready.batch.count > 0) {
           pending.batches.push(ready);
@@ -158,7 +159,13 @@ function pollGuest(watch: GuestWatch, guest: SourceGuest, options: SourcePipelin
 }
 
 /** Transforms and schema-checks what the guest produced; rejected messages go to the dead-letter topic or stop the source. */
-async function prepare(options: SourcePipelineOptions, chain: TransformChain, primary: SourceStreamConfig, batch: FlatBatch): Promise<Prepared> {
+async function prepare(
+  options: SourcePipelineOptions,
+  chain: TransformChain,
+  checker: SchemaChecker,
+  primary: SourceStreamConfig,
+  batch: FlatBatch,
+): Promise<Prepared> {
   const { config, stats } = options;
   const origin = { connector: config.key, stream: primary.stream, topic: primary.topic, partitionId: 0 };
   const oversized = unsendable(batch);
@@ -188,7 +195,7 @@ async function prepare(options: SourcePipelineOptions, chain: TransformChain, pr
     );
     batch = without(batch, oversized);
   }
-  const result = checkAndTransform(chain, batch, primary.schema, stats);
+  const result = checkAndTransform(chain, batch, checker, stats);
   if (result.rejected.length > 0) {
     const reason = `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${result.rejected
       .slice(0, 3)

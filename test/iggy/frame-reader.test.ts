@@ -13,14 +13,29 @@ function frame(bodyLength: number, tag: number): Buffer {
   return f;
 }
 
-test('a frame in one chunk comes out as one frame, as a view of the chunk', () => {
+test('a frame in one chunk comes out as one frame, copied: the chunk may be reused at once', () => {
   const reader = new FrameReader();
   const f = frame(100, 1);
-  const out = reader.push(f);
+  const chunk = Buffer.from(f);
+  const out = reader.push(chunk);
+  chunk.fill(0); // the connection reads the next bytes into the same buffer
   assert.equal(out.length, 1);
   assert.deepEqual(out[0], f);
-  assert.equal(out[0]!.buffer, f.buffer, 'a frame inside one chunk must not be copied');
   assert.equal(reader.pendingBytes, 0);
+});
+
+test('a frame that ends inside a reused chunk keeps its bytes when the chunk is overwritten', () => {
+  const reader = new FrameReader();
+  const frames = [frame(500, 1), frame(40, 2)];
+  const all = Buffer.concat(frames);
+  const readBuffer = Buffer.alloc(64);
+  const out: Buffer[] = [];
+  for (let at = 0; at < all.length; at += readBuffer.length) {
+    const n = all.copy(readBuffer, 0, at, at + readBuffer.length);
+    out.push(...reader.push(readBuffer.subarray(0, n)));
+    readBuffer.fill(0xee);
+  }
+  assert.deepEqual(out, frames);
 });
 
 test('a header-only frame (size 256) is a whole frame', () => {

@@ -1,0 +1,88 @@
+// The JSON check's WebAssembly fast path: built from the committed sources, and never calling
+// valid what the JavaScript scanner refuses (nor, for documents within its depth, the reverse).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
+import { buildBatch } from '../../../runtime/batch/flat-batch.js';
+import { JsonScanner } from '../../../runtime/pipeline/schema/json-scan.js';
+import { FAST_PATH_MAX_BYTES, WasmJsonValidator } from '../../../runtime/pipeline/schema/json-validator.js';
+import { JSON_VALIDATOR_SOURCE_SHA256 } from '../../../runtime/pipeline/schema/json-validator-wasm.js';
+import { SchemaChecker } from '../../../runtime/pipeline/schema/index.js';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from '../../helpers/paths.js';
+import { mutatedDocument, prng } from '../../helpers/json-corpus.js';
+
+const batchOf = (payloads: Buffer[]) => buildBatch(payloads.map((payload, i) => ({ offset: BigInt(i), payload })));
+
+function verdicts(validator: WasmJsonValidator, payloads: Buffer[]): boolean[] {
+  const result = validator.validate(batchOf(payloads));
+  assert.ok(result, 'a small batch takes the fast path');
+  const out = Array.from(result.verdicts, (v) => v === 1);
+  assert.equal(result.invalid, out.filter((v) => !v).length, 'the count of invalid messages matches the verdicts');
+  return out;
+}
+
+function assertAgrees(payloads: Buffer[]): { valid: number; invalid: number } {
+  const validator = WasmJsonValidator.create();
+  assert.ok(validator, 'Node runs WebAssembly SIMD');
+  const scanner = new JsonScanner();
+  const fast = verdicts(validator, payloads);
+  payloads.forEach((p, i) => assert.equal(fast[i], scanner.scan(p, 0, p.length, false), `input bytes ${p.toString('hex')} (${JSON.stringify(p.toString())})`));
+  return { valid: fast.filter(Boolean).length, invalid: fast.filter((v) => !v).length };
+}
+
+test('the embedded module was built from the validator sources in the tree', async () => {
+  // The build script's own hashing, so the test and the build cannot drift apart.
+  const sources = (await import(pathToFileURL(join(ROOT, 'scripts', 'json-validator-sources.mjs')).href)) as { validatorSourceHash(): Promise<string> };
+  assert.equal(JSON_VALIDATOR_SOURCE_SHA256, await sources.validatorSourceHash(), 'the Rust sources changed: run node scripts/build-json-validator.mjs');
+});
+
+test('agrees with the JavaScript scanner on 20,000 generated documents and mutations', () => {
+  const rand = prng(20261204);
+  const payloads: Buffer[] = [];
+  for (let n = 0; n < 20_000; n++) payloads.push(Buffer.from(mutatedDocument(rand), 'utf8'));
+  const { valid, invalid } = assertAgrees(payloads);
+  assert.ok(valid > 2000 && invalid > 2000, `corpus too one-sided: ${valid} valid, ${invalid} invalid`);
+});
+
+test('agrees on strings of random bytes at every alignment of a 16-byte step', () => {
+  const rand = prng(16);
+  const interesting = [0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x7f, 0x80, 0xbf, 0xc2, 0xc3, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xff, 0x41, 0x61, 0x75, 0x30];
+  const payloads: Buffer[] = [];
+  for (let n = 0; n < 20_000; n++) {
+    const inner = Buffer.alloc(Math.floor(rand() * 48));
+    for (let k = 0; k < inner.length; k++) inner[k] = rand() < 0.85 ? 0x61 + Math.floor(rand() * 26) : interesting[Math.floor(rand() * interesting.length)];
+    payloads.push(Buffer.concat([Buffer.from(' '.repeat(n % 16)), Buffer.from('"'), inner, Buffer.from('"')]));
+  }
+  const { valid, invalid } = assertAgrees(payloads);
+  assert.ok(valid > 1000 && invalid > 1000, `corpus too one-sided: ${valid} valid, ${invalid} invalid`);
+  assert.ok(
+    payloads.some((p) => !isUtf8(p)),
+    'the corpus holds malformed UTF-8',
+  );
+});
+
+test('nesting deeper than its stack is left to the scanner, which accepts it', () => {
+  const validator = WasmJsonValidator.create()!;
+  const deep = Buffer.from('['.repeat(1000) + ']'.repeat(1000));
+  assert.deepEqual(verdicts(validator, [deep, Buffer.from('[[1]]')]), [false, true]);
+  const checked = new SchemaChecker('json').check(batchOf([deep, Buffer.from('[[1]')]));
+  assert.deepEqual(
+    checked.rejected.map((r) => r.entry),
+    [1],
+  );
+});
+
+test('a batch above the fast path bound is checked by the scanner alone, and the module memory stays bounded', () => {
+  const validator = WasmJsonValidator.create()!;
+  const big = Buffer.from(`"${'x'.repeat(FAST_PATH_MAX_BYTES)}"`);
+  assert.equal(validator.validate(batchOf([big])), undefined);
+  const checked = new SchemaChecker('json').check(batchOf([big, Buffer.from('{"a":}')]));
+  assert.deepEqual(
+    checked.rejected.map((r) => [r.entry, r.reason]),
+    [[1, 'invalid JSON at byte 5: unexpected "}", expected a value']],
+  );
+  const nearLimit = Buffer.from(`"${'y'.repeat(FAST_PATH_MAX_BYTES - 4096)}"`);
+  assert.deepEqual(verdicts(validator, [nearLimit]), [true]);
+});
