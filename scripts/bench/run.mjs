@@ -3,7 +3,7 @@
 // sink and source end to end, latency, profiles) and writes bench/results.json,
 // bench/results.md and bench/throughput.svg. Not a test: nothing here asserts.
 // Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors,native,scale
-//          --target=real|dev --ab-root=<checkout> --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
+//          --target=real|dev --ab-root=<checkout> --variants=<native suite rows> --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
 //          --report-only (re-render bench/results.md and the chart from bench/results.json)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     target: { type: 'string' },
     'ab-root': { type: 'string' },
+    variants: { type: 'string' },
     'boundary-ms': { type: 'string' },
     'latency-seconds': { type: 'string' },
     'profile-count': { type: 'string' },
@@ -53,6 +54,8 @@ if (values.target !== undefined) {
 }
 // --ab-root: another checkout's build (before a change) that the native suite runs beside this one.
 if (values['ab-root'] !== undefined) process.env.BENCH_AB_ROOT = values['ab-root'];
+// --variants: only these rows of the native suite (their native and plain references run too).
+if (values.variants !== undefined) process.env.BENCH_VARIANTS = values.variants;
 const unknown = options.only.filter((s) => !SUITES.includes(s));
 if (unknown.length > 0) {
   console.error(`--only: unknown suite(s) ${unknown.join(', ')}; expected some of ${SUITES.join(',')}`);

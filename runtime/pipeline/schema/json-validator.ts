@@ -4,6 +4,7 @@
 // valid goes through the JavaScript scanner, which decides and words the reason.
 import { INDEX_ENTRY_SIZE, type FlatBatch } from '../../batch/flat-batch.js';
 import { JSON_VALIDATOR_WASM_BASE64 } from './json-validator-wasm.js';
+import { TopLevelMembers } from './json-scan.js';
 
 // The project compiles without the DOM library, where WebAssembly's types live; the little used here.
 declare const WebAssembly: {
@@ -18,6 +19,7 @@ interface ValidatorExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   heap_base(): number;
   validate_batch(data: number, index: number, count: number, out: number): number;
+  scan_object(base: number, start: number, end: number, table: number, cap: number): number;
 }
 
 const PAGE = 65_536;
@@ -26,17 +28,28 @@ const PAGE = 65_536;
  * module's memory never shrinks, so this bounds what one check can keep for the worker's life.
  */
 export const FAST_PATH_MAX_BYTES = 16 * 1024 * 1024;
+/** Objects with more top-level members than this are indexed by the JavaScript scanner. */
+const MEMBER_CAP = 256;
+/** The member table: four i32 arrays and one byte array of MEMBER_CAP entries. */
+const TABLE_BYTES = MEMBER_CAP * 17;
 
 let compiled: CompiledModule | undefined;
 
-/** One instance per owner (a topic loop's checker); not shared between concurrent users. */
+/**
+ * One instance per owner (a topic loop's schema checker or transform chain); not shared between
+ * concurrent users: `validate` and `loadData` use the same memory.
+ */
 export class WasmJsonValidator {
+  /** Top-level members of the object `scanObject` indexed last: views into the module's memory. */
+  readonly members = new TopLevelMembers();
   private readonly exports: ValidatorExports;
   private readonly base: number;
+  private viewsOf: ArrayBuffer | undefined;
 
   private constructor(exports: ValidatorExports) {
     this.exports = exports;
-    this.base = exports.heap_base();
+    // 16-byte aligned, so the member table's i32 arrays can be viewed in place.
+    this.base = Math.ceil(exports.heap_base() / 16) * 16;
   }
 
   /** Undefined where the engine cannot run the module (no WebAssembly SIMD): the JavaScript scanner then does it all. */
@@ -62,12 +75,53 @@ export class WasmJsonValidator {
     const outAt = indexAt + count * INDEX_ENTRY_SIZE;
     const end = outAt + count;
     if (end - this.base > FAST_PATH_MAX_BYTES) return undefined;
-    const memory = this.exports.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
-    const bytes = new Uint8Array(memory.buffer);
+    const bytes = this.reserve(end);
     bytes.set(data, dataAt);
     bytes.set(index.subarray(0, count * INDEX_ENTRY_SIZE), indexAt);
     const invalid = this.exports.validate_batch(dataAt, indexAt, count, outAt);
     return { verdicts: bytes.subarray(outAt, end), invalid };
+  }
+
+  /**
+   * Copies a batch's data into the module for `scanObject`, after the member table; false (and
+   * nothing copied) when it is above FAST_PATH_MAX_BYTES.
+   */
+  loadData(data: Uint8Array): boolean {
+    const end = this.dataAt + data.length;
+    if (end - this.base > FAST_PATH_MAX_BYTES) return false;
+    this.reserve(end).set(data, this.dataAt);
+    return true;
+  }
+
+  /**
+   * Indexes the payload at `[start, end)` of the data loaded last: its member count, the members
+   * in `members` (offsets into that data), or -1 when it is not a valid object with at most
+   * MEMBER_CAP members (the JavaScript scanner then decides, and says why).
+   */
+  scanObject(start: number, end: number): number {
+    const n = this.exports.scan_object(this.dataAt, start, end, this.base, MEMBER_CAP);
+    this.members.count = Math.max(0, n);
+    return n;
+  }
+
+  private get dataAt(): number {
+    return this.base + TABLE_BYTES;
+  }
+
+  /** The module's memory as bytes, grown to `end` first; the member views follow a grown memory. */
+  private reserve(end: number): Uint8Array {
+    const memory = this.exports.memory;
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    const buffer = memory.buffer;
+    if (this.viewsOf !== buffer) {
+      this.viewsOf = buffer;
+      const m = this.members;
+      m.keyStart = new Int32Array(buffer, this.base, MEMBER_CAP);
+      m.keyEnd = new Int32Array(buffer, this.base + 4 * MEMBER_CAP, MEMBER_CAP);
+      m.valueStart = new Int32Array(buffer, this.base + 8 * MEMBER_CAP, MEMBER_CAP);
+      m.valueEnd = new Int32Array(buffer, this.base + 12 * MEMBER_CAP, MEMBER_CAP);
+      m.keyEscaped = new Uint8Array(buffer, this.base + 16 * MEMBER_CAP, MEMBER_CAP);
+    }
+    return new Uint8Array(buffer);
   }
 }

@@ -1,10 +1,12 @@
-// Runs a compiled transform chain over a flat batch: one validating scan per payload,
+// Runs a compiled transform chain over a flat batch: one validating scan per payload (by the
+// WebAssembly indexer, with the JavaScript scanner for whatever it does not take),
 // the edits of every transform in order, then one write into a data buffer sized once.
 import { Field, INDEX_ENTRY_SIZE, type FlatBatch } from '../../batch/flat-batch.js';
 import { StaticValue, computedValue, type Clock, type FieldValueSource } from './computed.js';
 import { ObjectEdit, copyRun, fieldKey, kindName, viewOf, type FieldKey } from './json-edit.js';
 import type { RouteTarget, TransformOptions, UpdateCondition } from './options.js';
 import { decodeString, keyMatches, keyMatchesRaw, valueMatches, type Pattern } from './patterns.js';
+import { WasmJsonValidator } from '../schema/json-validator.js';
 
 export interface ChainResult {
   /** The surviving messages, in order; the input batch itself when nothing changed. */
@@ -96,6 +98,8 @@ export class Chain implements TransformChain {
   private readonly edit = new ObjectEdit();
   private route = -1;
   private rejectReason = '';
+  /** The WebAssembly indexer, made on the first batch (null: not tried yet; undefined: unavailable). */
+  private fast: WasmJsonValidator | undefined | null = null;
 
   constructor(
     private readonly ops: readonly Op[],
@@ -131,6 +135,8 @@ export class Chain implements TransformChain {
     const routes = this.hasRoute ? new Int32Array(count) : undefined;
     const rejected: { entry: number; reason: string }[] = [];
     const edit = this.edit;
+    if (this.fast === null) this.fast = WasmJsonValidator.create();
+    const fast = this.fast?.loadData(data) ? this.fast : undefined;
     let filtered = 0;
     let changed = false;
     let kept = 0;
@@ -139,7 +145,9 @@ export class Chain implements TransformChain {
       const base = i * INDEX_ENTRY_SIZE;
       const ps = iv.getUint32(base + Field.payloadStart, true);
       const pe = ps + iv.getUint32(base + Field.payloadLength, true);
-      if (!edit.load(data, ps, pe)) {
+      // The fast path indexes valid objects; anything else is the scanner's to judge and explain.
+      if (fast !== undefined && fast.scanObject(ps, pe) >= 0) edit.loadIndexed(data, ps, pe, fast.members);
+      else if (!edit.load(data, ps, pe)) {
         rejected.push({ entry: i, reason: edit.errorReason });
         continue;
       }

@@ -119,11 +119,29 @@ export class ObjectEdit {
     return true;
   }
 
+  /**
+   * Takes an object payload another indexer already validated and indexed (the WebAssembly
+   * fast path): `members` holds its top-level members as offsets into `buf`.
+   */
+  loadIndexed(buf: Buffer, start: number, end: number, members: TopLevelMembers): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.changed = false;
+    let root = start;
+    while (buf[root] === 0x20 || buf[root] === 0x0a || buf[root] === 0x0d || buf[root] === 0x09) root++;
+    this.adoptMembers(RootKind.object, root, members);
+  }
+
   private adopt(scanner: JsonScanner): void {
-    this.kind = scanner.rootKind;
-    this.objStart = scanner.rootStart;
-    this.members = scanner.members;
-    const n = scanner.members.count;
+    this.adoptMembers(scanner.rootKind, scanner.rootStart, scanner.members);
+  }
+
+  private adoptMembers(kind: RootKindValue, rootStart: number, members: TopLevelMembers): void {
+    this.kind = kind;
+    this.objStart = rootStart;
+    this.members = members;
+    const n = members.count;
     this.n = n;
     this.total = n;
     if (this.flags.length < n + 8) this.grow(n + 8);

@@ -104,7 +104,31 @@ function rows(variants, samples, count) {
   });
 }
 
-export async function runNativeSuite({ runs, count, scratch, log, abRoot = process.env.BENCH_AB_ROOT, sinkVariants = withBaselineBuild(NATIVE_SINK_VARIANTS, abRoot), sourceVariants = withBaselineBuild(NATIVE_SOURCE_VARIANTS, abRoot) }) {
+/**
+ * BENCH_VARIANTS (run.mjs --variants=a,b): only the named rows, plus the native and plain rows
+ * their ratios are taken against, so a change can be measured in a few minutes.
+ */
+export function selectVariants(variants, names = process.env.BENCH_VARIANTS) {
+  if (!names) return variants;
+  const wanted = new Set(names.split(','));
+  const unknown = [...wanted].filter((n) => ![...NATIVE_SINK_VARIANTS, ...NATIVE_SOURCE_VARIANTS].some((v) => v.name === n));
+  if (unknown.length > 0) throw new Error(`--variants: unknown row(s) ${unknown.join(', ')}; the native suite has ${[...NATIVE_SINK_VARIANTS, ...NATIVE_SOURCE_VARIANTS].map((v) => v.name).join(', ')}`);
+  const keep = new Set([...wanted].flatMap((n) => {
+    const v = variants.find((x) => x.name === n);
+    return v ? [v.name, v.ref, v.plain] : [];
+  }));
+  return variants.filter((v) => keep.has(v.name));
+}
+
+export async function runNativeSuite({
+  runs,
+  count,
+  scratch,
+  log,
+  abRoot = process.env.BENCH_AB_ROOT,
+  sinkVariants = withBaselineBuild(selectVariants(NATIVE_SINK_VARIANTS), abRoot),
+  sourceVariants = withBaselineBuild(selectVariants(NATIVE_SOURCE_VARIANTS), abRoot),
+}) {
   if (!realServerAvailable() || !existsSync(join(IGGY_HOME, 'bin/iggy-connectors-native'))) {
     const reason = `no prebuilt Apache Iggy at ${IGGY_HOME} (server.sh, bin/iggy-connectors-native): the native suite needs it (BENCH_IGGY_HOME points elsewhere)`;
     log(`native: skipped, ${reason}`);

@@ -86,3 +86,52 @@ test('a batch above the fast path bound is checked by the scanner alone, and the
   const nearLimit = Buffer.from(`"${'y'.repeat(FAST_PATH_MAX_BYTES - 4096)}"`);
   assert.deepEqual(verdicts(validator, [nearLimit]), [true]);
 });
+
+test('scanObject records the same top-level members as the scanner, and leaves every other payload to it', () => {
+  const validator = WasmJsonValidator.create()!;
+  const scanner = new JsonScanner();
+  const rand = prng(17);
+  const docs: string[] = [
+    '{}',
+    ' { "a" : 1 , "a":[{"x":{}}] } ',
+    '{"k\\"ey":"v\\u00e9","":null}',
+    '{"many":1' + ',"m":2'.repeat(300) + '}',
+    '[1]',
+    '"s"',
+    '{"a":1',
+  ];
+  for (let n = 0; n < 5_000; n++) docs.push(`{"lead":${mutatedDocument(rand)},"tail":"t"}`);
+  // One buffer, payloads at odd offsets inside it, as a poll reply lays them out.
+  const parts = docs.map((d) => Buffer.from(`#${d}`, 'utf8'));
+  const data = Buffer.concat(parts);
+  assert.ok(validator.loadData(data));
+  let indexed = 0;
+  let at = 0;
+  for (const part of parts) {
+    const start = at + 1;
+    const end = at + part.length;
+    at = end;
+    const n = validator.scanObject(start, end);
+    const ok = scanner.scan(data, start, end, true);
+    const isObject = ok && data[scanner.rootStart] === 0x7b;
+    const what = `payload ${JSON.stringify(data.toString('utf8', start, end))}`;
+    if (n < 0) {
+      // Only what the scanner refuses, what is not an object, or more members than the table holds.
+      assert.ok(!isObject || scanner.members.count > 256, what);
+      continue;
+    }
+    indexed++;
+    assert.ok(isObject, what);
+    const m = scanner.members;
+    const f = validator.members;
+    assert.equal(n, m.count, what);
+    for (let k = 0; k < n; k++) {
+      assert.deepEqual(
+        [f.keyStart[k], f.keyEnd[k], f.valueStart[k], f.valueEnd[k], f.keyEscaped[k]],
+        [m.keyStart[k], m.keyEnd[k], m.valueStart[k], m.valueEnd[k], m.keyEscaped[k]],
+        `${what}, member ${k}`,
+      );
+    }
+  }
+  assert.ok(indexed > 1000, `only ${indexed} payloads indexed`);
+});

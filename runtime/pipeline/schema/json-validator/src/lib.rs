@@ -41,11 +41,12 @@ pub extern "C" fn heap_base() -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn validate_batch(data: *const u8, index: *const u8, count: u32, out: *mut u8) -> u32 {
     let mut invalid = 0;
+    let mut none = Members::NONE;
     for k in 0..count as usize {
         let entry = index.add(k * INDEX_ENTRY_SIZE);
         let start = (entry.add(PAYLOAD_START) as *const u32).read_unaligned() as usize;
         let length = (entry.add(PAYLOAD_LENGTH) as *const u32).read_unaligned() as usize;
-        let ok = document(core::slice::from_raw_parts(data.add(start), length));
+        let ok = document::<false>(core::slice::from_raw_parts(data.add(start), length), &mut none);
         *out.add(k) = ok as u8;
         invalid += (!ok) as u32;
     }
@@ -172,8 +173,35 @@ fn literal(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
     (b.len() >= i + word.len() && &b[i..i + word.len()] == word).then_some(i + word.len())
 }
 
-/// One whole document: a value with optional whitespace around it.
-fn document(b: &[u8]) -> bool {
+/// Where a scan records the top-level members of an object root (`json-scan.ts`'s member table):
+/// five arrays of `cap` entries, offsets written plus `shift`.
+struct Members {
+    key_start: *mut i32,
+    key_end: *mut i32,
+    value_start: *mut i32,
+    value_end: *mut i32,
+    key_escaped: *mut u8,
+    cap: usize,
+    shift: i32,
+    n: usize,
+}
+
+impl Members {
+    const NONE: Members = Members {
+        key_start: core::ptr::null_mut(),
+        key_end: core::ptr::null_mut(),
+        value_start: core::ptr::null_mut(),
+        value_end: core::ptr::null_mut(),
+        key_escaped: core::ptr::null_mut(),
+        cap: 0,
+        shift: 0,
+        n: 0,
+    };
+}
+
+/// One whole document: a value with optional whitespace around it. With RECORD (an object root),
+/// the members of the root object go to `members`; false also when they do not fit in it.
+fn document<const RECORD: bool>(b: &[u8], members: &mut Members) -> bool {
     // true = inside an object
     let mut stack = [false; MAX_DEPTH];
     let mut depth = 0;
@@ -183,6 +211,10 @@ fn document(b: &[u8]) -> bool {
         match state {
             VALUE => {
                 let Some(&c) = b.get(i) else { return false };
+                if RECORD && depth == 1 {
+                    // SAFETY: n < cap, checked when the key was recorded.
+                    unsafe { *members.value_start.add(members.n) = i as i32 + members.shift };
+                }
                 let end = match c {
                     b'"' => string(b, i + 1),
                     b'{' | b'[' => {
@@ -213,6 +245,11 @@ fn document(b: &[u8]) -> bool {
                 state = AFTER;
             }
             AFTER => {
+                if RECORD && depth == 1 {
+                    // SAFETY: as above.
+                    unsafe { *members.value_end.add(members.n) = i as i32 + members.shift };
+                    members.n += 1;
+                }
                 i = skip_ws(b, i);
                 if depth == 0 {
                     return i == b.len();
@@ -239,6 +276,18 @@ fn document(b: &[u8]) -> bool {
                     return false;
                 }
                 let Some(end) = string(b, i + 1) else { return false };
+                if RECORD && depth == 1 {
+                    if members.n == members.cap {
+                        return false;
+                    }
+                    let escaped = b[i + 1..end - 1].contains(&b'\\');
+                    // SAFETY: n < cap.
+                    unsafe {
+                        *members.key_start.add(members.n) = i as i32 + members.shift;
+                        *members.key_end.add(members.n) = end as i32 + members.shift;
+                        *members.key_escaped.add(members.n) = escaped as u8;
+                    }
+                }
                 i = skip_ws(b, end);
                 if b.get(i) != Some(&b':') {
                     return false;
@@ -247,5 +296,38 @@ fn document(b: &[u8]) -> bool {
                 state = VALUE;
             }
         }
+    }
+}
+
+/// Validates `data[start..end]` (an object root) and records its top-level members in five arrays
+/// of `cap` entries at `table` (key starts, key ends, value starts, value ends as i32, then one
+/// escaped-key byte each), as offsets from `base`. Returns the member count; -1 when the payload
+/// is not valid, not an object or has more members than fit (the scanner then decides).
+///
+/// # Safety
+/// The host guarantees every range lies in this module's memory.
+#[no_mangle]
+pub unsafe extern "C" fn scan_object(base: usize, start: usize, end: usize, table: *mut u8, cap: u32) -> i32 {
+    let b = core::slice::from_raw_parts((base + start) as *const u8, end - start);
+    let first = skip_ws(b, 0);
+    if b.get(first) != Some(&b'{') {
+        return -1;
+    }
+    let cap = cap as usize;
+    let words = table as *mut i32;
+    let mut members = Members {
+        key_start: words,
+        key_end: words.add(cap),
+        value_start: words.add(2 * cap),
+        value_end: words.add(3 * cap),
+        key_escaped: table.add(16 * cap),
+        cap,
+        shift: start as i32,
+        n: 0,
+    };
+    if document::<true>(b, &mut members) {
+        members.n as i32
+    } else {
+        -1
     }
 }
