@@ -2,6 +2,7 @@
 // (client id, session, request ids), per-request timeouts, reconnect and re-login.
 import { randomBytes } from 'node:crypto';
 import { xxh3, xxh32 } from '@node-rs/xxhash';
+import { FrameChecksums } from '../kernels/frame-checksums.js';
 import { Field, INDEX_ENTRY_SIZE, emptyBatch, readU128, writeU128, type FlatBatch, type MessageInput } from '../batch/flat-batch.js';
 import type { Logger } from '../log/logger.js';
 import {
@@ -189,6 +190,8 @@ export class IggyClient {
   /** Partition counts per topic, for client-side balanced and key partitioning. */
   private readonly partitionCounts = new Map<string, number>();
   private readonly balancedCursors = new Map<string, number>();
+  /** The send path's frame checksums in one call per batch; made on the first send (null: not yet). */
+  private checksums: FrameChecksums | undefined | null = null;
 
   constructor(options: IggyClientOptions) {
     this.options = options;
@@ -673,6 +676,11 @@ export class IggyClient {
 
   // ---- messages --------------------------------------------------------------------------
 
+  private frameChecksums(): FrameChecksums | undefined {
+    if (this.checksums === null) this.checksums = FrameChecksums.create();
+    return this.checksums;
+  }
+
   /**
    * Sends a batch and resolves once the server accepted every message. Balanced and key
    * partitioning are resolved here, as the 0.11 SDK does (the server routes explicit partitions):
@@ -692,7 +700,7 @@ export class IggyClient {
     const frame = this.encode(what, () =>
       encodeSendMessages(
         { streamId: stream, topicId: topic, partitioning: { kind: 'partition', id: partitionId }, messages: source },
-        { headroom: HEADER_SIZE },
+        { headroom: HEADER_SIZE, checksums: this.frameChecksums() },
       ),
     );
     const payload = await this.call(Code.SendMessages, [frame], what, options, true);

@@ -10,6 +10,7 @@ import { type FlatBatch, type MessageInput, Field, INDEX_ENTRY_SIZE, writeU128 }
 import { Status } from './status.js';
 import { validateUserHeaderRange } from './user-headers.js';
 import { WireError } from './wire-error.js';
+import type { FrameChecksums } from '../../kernels/frame-checksums.js';
 
 export const BATCH_HEADER_SIZE = 256;
 export const MESSAGE_HEADER_SIZE = 48;
@@ -52,6 +53,8 @@ export function batchSize(source: BatchSource): number {
 export interface WriteBatchOptions {
   /** Origin timestamp (µs) given to messages whose own is 0; defaults to the wall clock. */
   now?: bigint;
+  /** Computes the frame checksums of the whole batch in one call; without it, one call per frame. */
+  checksums?: FrameChecksums;
 }
 
 const nowMicros = (): bigint => BigInt(Date.now()) * 1000n;
@@ -72,9 +75,14 @@ export function writeBatch(target: Buffer, at: number, source: BatchSource, opti
   // plain Uint8Array view (cheaper to slice than a Buffer) covers it.
   const tu = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
   target.fill(0, at, at + BATCH_HEADER_SIZE);
+  const starts = new Uint32Array(count);
+  const pos = isFlat(source) ? writeFlatFrames(tv, tu, at, source, now, starts) : writeInputFrames(target, tv, tu, at, source, now, starts);
+  if (!options.checksums?.write(tu, starts, count, pos)) {
+    for (let i = 0; i < count; i++) tv.setBigUint64(starts[i]!, xxh3.xxh64(tu.subarray(starts[i]! + 8, i + 1 < count ? starts[i + 1] : pos)), true);
+  }
   const scratch = Buffer.allocUnsafe(44 + 8 * count);
   const sv = viewOf(scratch);
-  const pos = isFlat(source) ? writeFlatFrames(tv, tu, at, source, now, sv) : writeInputFrames(target, tv, tu, at, source, now, sv);
+  for (let i = 0; i < count; i++) copyU64(tv, starts[i]!, sv, 44 + 8 * i);
   writeU64(tv, at + BatchOffsets.batchLength, pos - at);
   tv.setUint32(at + BatchOffsets.messageCount, count, true);
   target.copy(scratch, 0, at, at + 40);
@@ -87,7 +95,7 @@ export function writeBatch(target: Buffer, at: number, source: BatchSource, opti
 const SHORT_COPY = 64;
 
 /** The frames of a flat batch (the guest's output) and the header's origin timestamp; returns the end. */
-function writeFlatFrames(tv: DataView, tu: Uint8Array, at: number, flat: FlatBatch, now: number, sv: DataView): number {
+function writeFlatFrames(tv: DataView, tu: Uint8Array, at: number, flat: FlatBatch, now: number, starts: Uint32Array): number {
   const count = flat.count;
   const iv = viewOf(flat.index);
   const data = flat.data;
@@ -119,14 +127,15 @@ function writeFlatFrames(tv: DataView, tu: Uint8Array, at: number, flat: FlatBat
       validateUserHeaderRange(tu, headersAt, pos, 'user headers', i);
     }
     const t = readU64(iv, base + Field.originTimestamp);
-    finishFrame(tv, tu, start, i, (t === 0 ? now : t) - origin, headersLength, payloadLength, pos, sv);
+    finishFrame(tv, start, i, (t === 0 ? now : t) - origin, headersLength, payloadLength);
+    starts[i] = start;
   }
   writeU64(tv, at + BatchOffsets.originTimestamp, origin);
   return pos;
 }
 
 /** The frames of message inputs (tests and tooling); same contract as writeFlatFrames. */
-function writeInputFrames(target: Buffer, tv: DataView, tu: Uint8Array, at: number, inputs: readonly MessageInput[], now: number, sv: DataView): number {
+function writeInputFrames(target: Buffer, tv: DataView, tu: Uint8Array, at: number, inputs: readonly MessageInput[], now: number, starts: Uint32Array): number {
   const count = inputs.length;
   let origin = Infinity;
   for (let i = 0; i < count; i++) {
@@ -150,24 +159,15 @@ function writeInputFrames(target: Buffer, tv: DataView, tu: Uint8Array, at: numb
       validateUserHeaderRange(tu, headersAt, pos, 'user headers', i);
     }
     const t = Number(m.originTimestamp ?? 0n);
-    finishFrame(tv, tu, start, i, (t === 0 ? now : t) - origin, headersLength, payloadLength, pos, sv);
+    finishFrame(tv, start, i, (t === 0 ? now : t) - origin, headersLength, payloadLength);
+    starts[i] = start;
   }
   writeU64(tv, at + BatchOffsets.originTimestamp, origin);
   return pos;
 }
 
-/** The frame header fields after the id, then the frame checksum (also kept for the batch checksum). */
-function finishFrame(
-  tv: DataView,
-  tu: Uint8Array,
-  start: number,
-  i: number,
-  delta: number,
-  headersLength: number,
-  payloadLength: number,
-  end: number,
-  sv: DataView,
-): void {
+/** The frame header fields after the id; the checksums are written once every frame is. */
+function finishFrame(tv: DataView, start: number, i: number, delta: number, headersLength: number, payloadLength: number): void {
   if (delta > 0xffff_ffff) {
     throw new WireError(`message ${i} is ${delta} µs after the batch's earliest; a batch spans at most ${MAX_TIMESTAMP_DELTA} µs`, {
       status: Status.InvalidMessageTimestampDelta,
@@ -179,9 +179,6 @@ function finishFrame(
   tv.setUint32(start + FrameOffsets.payloadLength, payloadLength, true);
   tv.setUint32(start + FrameOffsets.reserved, 0, true);
   tv.setUint32(start + FrameOffsets.reserved + 4, 0, true);
-  const checksum = xxh3.xxh64(tu.subarray(start + 8, end));
-  tv.setBigUint64(start, checksum, true);
-  copyU64(tv, start, sv, 44 + 8 * i);
 }
 
 /** Copies `src[from, from + n)` to `dst[to..]`: words through the views for short runs, one native copy for long ones. */

@@ -1,39 +1,18 @@
 // The JSON check's fast path: the batch's payloads validated in one call into a small
-// WebAssembly module (json-validator/, SIMD over string bytes), about 2× the JavaScript
+// WebAssembly module (runtime/kernels/wasm/src/json.rs, SIMD over string bytes), about 2× the JavaScript
 // scanner on event-sized payloads. It only answers "valid"; every message it does not call
 // valid goes through the JavaScript scanner, which decides and words the reason.
 import { INDEX_ENTRY_SIZE, type FlatBatch } from '../../batch/flat-batch.js';
-import { JSON_VALIDATOR_WASM_BASE64 } from './json-validator-wasm.js';
+import { KERNEL_MAX_BYTES, KernelInstance } from '../../kernels/instance.js';
 import { TopLevelMembers } from './json-scan.js';
 
-// The project compiles without the DOM library, where WebAssembly's types live; the little used here.
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => CompiledModule;
-  Instance: new (module: CompiledModule, imports: object) => { exports: unknown };
-};
-interface CompiledModule {
-  readonly compiled: unique symbol;
-}
+/** A batch larger than this (data, index and verdicts) is left to the JavaScript scanner. */
+export const FAST_PATH_MAX_BYTES = KERNEL_MAX_BYTES;
 
-interface ValidatorExports {
-  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  heap_base(): number;
-  validate_batch(data: number, index: number, count: number, out: number): number;
-  scan_object(base: number, start: number, end: number, table: number, cap: number): number;
-}
-
-const PAGE = 65_536;
-/**
- * A batch larger than this (data, index and verdicts) is left to the JavaScript scanner: the
- * module's memory never shrinks, so this bounds what one check can keep for the worker's life.
- */
-export const FAST_PATH_MAX_BYTES = 16 * 1024 * 1024;
 /** Objects with more top-level members than this are indexed by the JavaScript scanner. */
 const MEMBER_CAP = 256;
 /** The member table: four i32 arrays and one byte array of MEMBER_CAP entries. */
 const TABLE_BYTES = MEMBER_CAP * 17;
-
-let compiled: CompiledModule | undefined;
 
 /**
  * One instance per owner (a topic loop's schema checker or transform chain); not shared between
@@ -42,26 +21,19 @@ let compiled: CompiledModule | undefined;
 export class WasmJsonValidator {
   /** Top-level members of the object `scanObject` indexed last: views into the module's memory. */
   readonly members = new TopLevelMembers();
-  private readonly exports: ValidatorExports;
+  private readonly kernels: KernelInstance;
   private readonly base: number;
   private viewsOf: ArrayBuffer | undefined;
 
-  private constructor(exports: ValidatorExports) {
-    this.exports = exports;
-    // 16-byte aligned, so the member table's i32 arrays can be viewed in place.
-    this.base = Math.ceil(exports.heap_base() / 16) * 16;
+  private constructor(kernels: KernelInstance) {
+    this.kernels = kernels;
+    this.base = kernels.base;
   }
 
   /** Undefined where the engine cannot run the module (no WebAssembly SIMD): the JavaScript scanner then does it all. */
   static create(): WasmJsonValidator | undefined {
-    try {
-      // The module is a constant of this build; compiling it once per thread is enough.
-      compiled ??= new WebAssembly.Module(Buffer.from(JSON_VALIDATOR_WASM_BASE64, 'base64'));
-      const instance = new WebAssembly.Instance(compiled, {});
-      return new WasmJsonValidator(instance.exports as unknown as ValidatorExports);
-    } catch {
-      return undefined;
-    }
+    const kernels = KernelInstance.create();
+    return kernels && new WasmJsonValidator(kernels);
   }
 
   /**
@@ -74,11 +46,11 @@ export class WasmJsonValidator {
     const indexAt = dataAt + data.length;
     const outAt = indexAt + count * INDEX_ENTRY_SIZE;
     const end = outAt + count;
-    if (end - this.base > FAST_PATH_MAX_BYTES) return undefined;
+    if (!this.kernels.fits(end - this.base)) return undefined;
     const bytes = this.reserve(end);
     bytes.set(data, dataAt);
     bytes.set(index.subarray(0, count * INDEX_ENTRY_SIZE), indexAt);
-    const invalid = this.exports.validate_batch(dataAt, indexAt, count, outAt);
+    const invalid = this.kernels.exports.validate_batch(dataAt, indexAt, count, outAt);
     return { verdicts: bytes.subarray(outAt, end), invalid };
   }
 
@@ -88,7 +60,7 @@ export class WasmJsonValidator {
    */
   loadData(data: Uint8Array): boolean {
     const end = this.dataAt + data.length;
-    if (end - this.base > FAST_PATH_MAX_BYTES) return false;
+    if (!this.kernels.fits(end - this.base)) return false;
     this.reserve(end).set(data, this.dataAt);
     return true;
   }
@@ -99,7 +71,7 @@ export class WasmJsonValidator {
    * MEMBER_CAP members (the JavaScript scanner then decides, and says why).
    */
   scanObject(start: number, end: number): number {
-    const n = this.exports.scan_object(this.dataAt, start, end, this.base, MEMBER_CAP);
+    const n = this.kernels.exports.scan_object(this.dataAt, start, end, this.base, MEMBER_CAP);
     this.members.count = Math.max(0, n);
     return n;
   }
@@ -110,9 +82,7 @@ export class WasmJsonValidator {
 
   /** The module's memory as bytes, grown to `end` first; the member views follow a grown memory. */
   private reserve(end: number): Uint8Array {
-    const memory = this.exports.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
-    const buffer = memory.buffer;
+    const buffer = this.kernels.reserve(end);
     if (this.viewsOf !== buffer) {
       this.viewsOf = buffer;
       const m = this.members;

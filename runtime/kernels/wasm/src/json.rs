@@ -1,17 +1,11 @@
-//! Validates the JSON payloads of a flat batch in one call: the host copies the batch's data
-//! and index into this module's memory and reads back one verdict per message.
+//! Validates the JSON payloads of a flat batch in one call, and indexes the top-level members of
+//! an object payload for the transforms.
 //!
 //! The grammar is RFC 8259 over UTF-8 exactly as `json-scan.ts` reads it; a verdict of
 //! "invalid" only sends the message to the JavaScript scanner, which decides and says why, so
 //! this module may refuse more (nesting deeper than its stack) but must never accept less.
-#![no_std]
 
 use core::arch::wasm32::{i8x16_lt, u8x16_bitmask, u8x16_eq, u8x16_splat, v128, v128_load, v128_or};
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    core::arch::wasm32::unreachable()
-}
 
 /// Field offsets of an index entry (runtime/batch/flat-batch.ts, `Field`).
 const INDEX_ENTRY_SIZE: usize = 64;
@@ -23,15 +17,6 @@ const MAX_DEPTH: usize = 256;
 const VALUE: u8 = 0;
 const AFTER: u8 = 1;
 const KEY: u8 = 2;
-
-/// Where the host may write: everything above the module's own data, in pages it grows.
-#[no_mangle]
-pub extern "C" fn heap_base() -> usize {
-    extern "C" {
-        static __heap_base: u8;
-    }
-    core::ptr::addr_of!(__heap_base) as usize
-}
 
 /// Validates `count` payloads: the index entries at `index` point into `data`. Writes 1 (valid)
 /// or 0 per message to `out` and returns how many were not valid.
