@@ -2,7 +2,7 @@
 // watchdog that terminates the worker when a guest call overruns the call timeout,
 // the same protection the supervisor gives connectors in production.
 import { Worker } from 'node:worker_threads';
-import { Control, guestCallName, newControlBlock } from '../supervisor/protocol.js';
+import { Control, guestCallName, newControlBlock } from '../pipeline/guest-control.js';
 import type { KitReply, KitRequest, Outcome } from './protocol.js';
 
 const WORKER_URL = new URL('./guest-worker.js', import.meta.url);

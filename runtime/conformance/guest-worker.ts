@@ -7,7 +7,7 @@ import { ConnectorCallError, GuestBatchError, GuestTrapError, loadComponent, typ
 import { RuntimeError } from '../errors.js';
 import { silentLogger } from '../log/logger.js';
 import { GuestWatch } from '../pipeline/guest-watch.js';
-import type { GuestCallName } from '../supervisor/protocol.js';
+import type { GuestCallName } from '../pipeline/guest-control.js';
 import type { KitReply, KitRequest, LoadValue, Outcome, PollValue, RepeatValue, WorkerBatch } from './protocol.js';
 
 interface WorkerState {

@@ -1,7 +1,7 @@
 // The `iggy_connector_stage_duration_seconds` histogram, exported from the
 // bucket counts the workers keep (StageHistogram) rather than observed here.
 import { Histogram, type MetricType } from 'prom-client';
-import { STAGE_BUCKETS, STAGES, type StageHistogram } from '../supervisor/protocol.js';
+import { STAGE_BUCKETS, STAGES, type StageHistogram } from '../pipeline/stats.js';
 import type { ConnectorStatus } from '../supervisor/supervisor.js';
 import { connectorLabels, type ConnectorLabel } from './labels.js';
 

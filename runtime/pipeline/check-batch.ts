@@ -2,7 +2,7 @@
 // schema, or, when the connector has transforms, checked and transformed in the
 // chain's single pass (the chain rejects invalid JSON itself).
 import type { FlatBatch } from '../batch/flat-batch.js';
-import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
+import { observeStage, type ConnectorStats } from './stats.js';
 import type { SchemaChecker } from './schema/index.js';
 import type { ChainResult, TransformChain } from './transforms/index.js';
 

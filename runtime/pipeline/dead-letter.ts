@@ -4,7 +4,7 @@
 import { buildBatch, headersOf, payloadOf, Field, INDEX_ENTRY_SIZE, readU128, type FlatBatch, type MessageInput } from '../batch/flat-batch.js';
 import type { Logger } from 'pino';
 import type { ErrorPolicy } from '../config/index.js';
-import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
+import { observeStage, type ConnectorStats } from './stats.js';
 import { ConnectorStoppedError } from './failure.js';
 import type { PipelineIggy } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';

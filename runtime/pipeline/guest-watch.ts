@@ -2,7 +2,7 @@
 // the supervisor, whose watchdog terminates the worker when a call overruns
 // `limits.call_timeout`; also enforces `limits.memory_limit` after each call.
 import { RuntimeError } from '../errors.js';
-import { Control, GuestCall, type GuestCallName } from '../supervisor/protocol.js';
+import { Control, GuestCall, type GuestCallName } from './guest-control.js';
 
 export class GuestMemoryLimitError extends RuntimeError {
   constructor(

@@ -4,7 +4,7 @@
 // A commit still follows the guest's `consume` of everything up to its offset (at-least-once).
 import type { Logger } from 'pino';
 import { isRetryable } from '../iggy/errors.js';
-import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
+import { observeStage, type ConnectorStats } from './stats.js';
 import type { ConsumerRef, PipelineIggy } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
 

@@ -10,7 +10,7 @@ import { closeQuietly, deadLetterTarget, ensureTopics, loadConnectorComponent, o
 import { checkAndTransform } from './check-batch.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
 import { SchemaChecker } from './schema/index.js';
-import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
+import { observeStage, type ConnectorStats } from './stats.js';
 import { GuestWatch } from './guest-watch.js';
 import { backoffDelay, sleep } from '../timing/backoff.js';
 import { divertOrStop, type DeadLetterOrigin } from './dead-letter.js';

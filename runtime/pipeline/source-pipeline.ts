@@ -11,7 +11,7 @@ import { ConnectorCallError, type SourceGuest } from '../host/index.js';
 import { closeQuietly, deadLetterTarget, ensureTopics, loadConnectorComponent, openOrStop } from './guest-lifecycle.js';
 import type { StateStore, StateWriter } from '../state/state-store.js';
 import { isRetryable } from '../iggy/errors.js';
-import { observeStage, type ConnectorStats } from '../supervisor/protocol.js';
+import { observeStage, type ConnectorStats } from './stats.js';
 import { checkAndTransform } from './check-batch.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
 import { GuestWatch } from './guest-watch.js';
