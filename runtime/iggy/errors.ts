@@ -1,6 +1,7 @@
 // Typed errors of the Iggy client: a server status (IggyError), a lost or slow
 // connection (IggyConnectionError / IggyTimeoutError, retryable) and a reply we cannot parse.
 import { RuntimeError } from '../errors.js';
+import { EvictionReason } from './codec/index.js';
 
 export const IGGY_STATUS = 'IGGY_STATUS';
 export const IGGY_CONNECTION = 'IGGY_CONNECTION';
@@ -369,4 +370,28 @@ export class IggyArgumentError extends RuntimeError {
 export function isRetryable(error: unknown): boolean {
   if (error instanceof IggyConnectionError) return true;
   return error instanceof IggyError && error.retryable;
+}
+
+/** Eviction reason → Iggy status, as iggy_common's `eviction_reason_to_error` maps them. */
+export function evictionStatus(reason: number, windowMax: number, windowMin: number): number {
+  switch (reason) {
+    case EvictionReason.InvalidCredentials:
+      return 42;
+    case EvictionReason.InvalidToken:
+      return 53;
+    case EvictionReason.StaleClient:
+      return 30;
+    case EvictionReason.MalformedLogin:
+      return 4;
+    case EvictionReason.IncompatibleProtocol:
+      return windowMin === 0 || windowMax < windowMin ? 40 : 14003;
+    case EvictionReason.NoSession:
+    case EvictionReason.UserInactive:
+    case EvictionReason.SessionError:
+    case 7: // SessionTooLow
+    case 8: // SessionReleaseMismatch
+      return 40;
+    default:
+      return 3;
+  }
 }
