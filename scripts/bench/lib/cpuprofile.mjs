@@ -25,6 +25,7 @@ function place(frame) {
 
 /** Coarse stages of the message path, by the file a function lives in (first match wins). */
 const CATEGORIES = [
+  ['batch kernels (runtime/kernels, WebAssembly)', (f) => f.startsWith('runtime/kernels/')],
   ['guest boundary (jco glue + wasm)', (f) => f.startsWith('(jco glue)') || f.startsWith('wasm://') || f.includes('preview2-shim') || f.startsWith('runtime/host/')],
   ['wire codec (runtime/iggy/codec)', (f) => f.startsWith('runtime/iggy/codec/')],
   ['iggy client + connection', (f) => f.startsWith('runtime/iggy/')],
@@ -40,6 +41,7 @@ const CATEGORIES = [
 ];
 
 const SOCKETS = 'sockets, streams, timers (node core)';
+const KERNELS = 'batch kernels (runtime/kernels, WebAssembly)';
 const isSocketFrame = (f) => f.startsWith('node:net') || f.startsWith('node:internal/stream_base_commons') || f.startsWith('node:internal/streams') || f.startsWith('node:internal/timers') || f.startsWith('node:timers');
 
 /**
@@ -49,6 +51,14 @@ const isSocketFrame = (f) => f.startsWith('node:net') || f.startsWith('node:inte
  */
 function stageOf(chain) {
   if (chain[0].file === '(garbage collector)') return 'garbage collector';
+  // WebAssembly called by the host's batch kernels is theirs, not the guest's: its caller says so.
+  if (chain[0].file.startsWith('wasm://')) {
+    // (JS-to-wasm wrappers, which have no file, sit in between.)
+    const caller = chain.find(({ file }) => file.startsWith('runtime/') || file.startsWith('(jco glue)'));
+    if (caller && (caller.file.startsWith('runtime/kernels/') || caller.file.startsWith('runtime/pipeline/schema/') || caller.file.startsWith('runtime/pipeline/transforms/'))) {
+      return KERNELS;
+    }
+  }
   for (const { file } of chain) {
     if (file.startsWith('runtime/') || file.startsWith('(jco glue)') || file.startsWith('wasm://') || file.includes('preview2-shim') || file.includes('node_modules/pino')) {
       return CATEGORIES.find(([, test]) => test(file))?.[0] ?? 'other';
