@@ -93,3 +93,15 @@ export class GuestTrapError extends RuntimeError {
     this.call = call;
   }
 }
+
+/**
+ * A file operation inside a preopen did not answer within its share of
+ * `limits.call_timeout` (a hung network or FUSE mount). The connector's thread is
+ * free again and the instance is discarded; a restart may find the mount answering.
+ */
+export class FilesystemHungError extends RuntimeError {
+  declare readonly code: 'FILESYSTEM_HUNG';
+  constructor(message: string) {
+    super('FILESYSTEM_HUNG', message);
+  }
+}

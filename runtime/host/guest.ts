@@ -104,7 +104,8 @@ function trapMessage(err: unknown, stderr: string): string {
 export class GuestCore {
   readonly #memories: WasmMemory[];
   readonly #imports: GuestImports;
-  #trapped: GuestTrapError | undefined;
+  /** What ended the instance: a trap, or a host call that did not answer; `call` = the call it happened in. */
+  #trapped: { call: ConnectorCall; error: Error } | undefined;
   #closed = false;
 
   constructor(memories: WasmMemory[], imports: GuestImports) {
@@ -115,19 +116,32 @@ export class GuestCore {
   call<T>(call: ConnectorCall, fn: () => T): T {
     if (this.#trapped)
       throw new GuestTrapError(call, `instance trapped earlier in ${this.#trapped.call} and cannot be called again; instantiate a new one`, {
-        cause: this.#trapped,
+        cause: this.#trapped.error,
       });
     if (this.#closed) throw new GuestTrapError(call, 'instance is closed; instantiate a new one');
     this.#imports.takeStderr();
+    this.#imports.beginCall();
+    let result: T;
     try {
-      return fn();
+      result = fn();
     } catch (err) {
-      const ce = connectorError(err);
+      const ce = this.#imports.hostFailure() ? undefined : connectorError(err);
       if (ce) throw new ConnectorCallError(ce.kind, call, ce.message);
-      this.#trapped = new GuestTrapError(call, trapMessage(err, this.#imports.takeStderr()), { cause: err });
-      this.#imports.close();
-      throw this.#trapped;
+      // A host call that did not answer ends the instance with its own error, whatever the guest made of it.
+      throw this.#end(call, this.#imports.hostFailure() ?? new GuestTrapError(call, trapMessage(err, this.#imports.takeStderr()), { cause: err }));
+    } finally {
+      this.#imports.endCall();
     }
+    // The guest may have caught the host's exception (WebAssembly exception handling) and returned normally.
+    const failed = this.#imports.hostFailure();
+    if (failed) throw this.#end(call, failed);
+    return result;
+  }
+
+  #end(call: ConnectorCall, error: Error): Error {
+    this.#trapped = { call, error };
+    this.#imports.close();
+    return error;
   }
 
   /** Called after the guest's own close (whether it succeeded or not). */

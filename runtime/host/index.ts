@@ -4,6 +4,7 @@ export { loadComponent } from './load.js';
 export type { ConnectorKind, Preopen, Grants, LoadOptions, LoadedComponent, LoadTimings } from './load.js';
 export type { TopicMetadata, Schema, BatchMetadata, SinkGuest, SourceGuest } from './guest.js';
 export { TranspileCache } from './transpile-cache.js';
+export { FileThread, FileThreadError } from './wasi/file-link.js';
 export {
   ComponentFormatError,
   ComponentWorldError,
@@ -11,6 +12,7 @@ export {
   ComponentLimitError,
   ComponentTranspileError,
   ConnectorCallError,
+  FilesystemHungError,
   GrantError,
   GuestBatchError,
   GuestTrapError,

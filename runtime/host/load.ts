@@ -4,13 +4,22 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log/logger.js';
-import { ComponentFormatError, ComponentImportError, ComponentLimitError, ComponentWorldError, GrantError, GuestTrapError } from './errors.js';
+import {
+  ComponentFormatError,
+  ComponentImportError,
+  ComponentLimitError,
+  ComponentWorldError,
+  FilesystemHungError,
+  GrantError,
+  GuestTrapError,
+} from './errors.js';
 import { InstanceBudget, ModuleLimitError, WASM_PAGE } from './module-limits.js';
 import { sinkGuest, sourceGuest, GuestCore, type SinkExports, type SinkGuest, type SourceExports, type SourceGuest } from './guest.js';
 import { checkComponentBytes, inspectWorld, unversioned } from './inspect.js';
 import { sha256Of, TranspileCache } from './transpile-cache.js';
 import { buildImports, KNOWN_IMPORTS } from './wasi/imports.js';
-import type { PreopenGrant } from './wasi/filesystem.js';
+import { FileThread } from './wasi/file-link.js';
+import type { FileLink, PreopenGrant } from './wasi/filesystem.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm.js';
 
 export type ConnectorKind = 'sink' | 'source';
@@ -41,6 +50,14 @@ export interface LoadOptions {
   memoryLimitBytes?: number;
   /** Share one in-memory cache between loads (tests, the supervisor); default: one per cacheDir for the process. */
   cache?: TranspileCache;
+  /**
+   * The connector's file I/O thread (its shared block, see wasi/file-link.ts), owned by
+   * the caller: the runtime keeps one per connector, in the main thread. Without it, a
+   * component with preopens starts a file I/O thread of its own at its first instance.
+   */
+  fileLink?: SharedArrayBuffer;
+  /** The connector's limits.call_timeout; a file operation gives up within it (default 30 s). */
+  callTimeoutMs?: number;
 }
 
 export interface LoadTimings {
@@ -162,9 +179,23 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
     throw cause;
   }
 
+  // Without a link from the caller, the instances of this component share a file I/O thread of its own,
+  // which ends with the process (it is unref'd): tests and the conformance kit load components this way.
+  let ownFiles: FileThread | undefined;
+  const fileLink = (): FileLink | undefined => {
+    if (!grants.preopens?.length) return undefined;
+    if (options.fileLink) return { block: options.fileLink, exclusive: true };
+    if (!ownFiles || ownFiles.ended) ownFiles = new FileThread();
+    return { block: ownFiles.block, exclusive: false };
+  };
+
   const instantiate = (): { exports: Record<string, unknown>; core: GuestCore } => {
     const t = performance.now();
-    const guestImports = buildImports(grants, logger);
+    const files = fileLink();
+    const guestImports = buildImports(grants, logger, {
+      ...(files ? { files } : {}),
+      ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
+    });
     const memories: WasmMemory[] = [];
     const budget = new InstanceBudget(maxMemoryPages);
     const getCoreModule = (name: string): WasmModule => {
@@ -188,6 +219,7 @@ export async function loadComponent(wasmPath: string, options: LoadOptions): Pro
       });
     } catch (err) {
       guestImports.close();
+      if (err instanceof FilesystemHungError) throw err;
       if (err instanceof ModuleLimitError) throw new ComponentLimitError(`${wasmPath} cannot run within the sandbox's limits: ${err.message}`, { cause: err });
       throw new GuestTrapError('instantiate', `instantiating ${wasmPath} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }

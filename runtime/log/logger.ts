@@ -23,3 +23,24 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything; for tests and tools that want silence. */
 export const silentLogger = (): Logger => pino({ level: 'silent' });
+
+/**
+ * Resolves once the lines logged so far are written (at most `timeoutMs`), for a process
+ * about to end without running its exit handlers. pino's own `flush(cb)` answers at
+ * once when lines go out as they come (its default), even while the last write is in
+ * flight; the destination says `drain` when that write is done.
+ */
+export function logWritten(logger: Logger, timeoutMs: number): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    { once?(event: 'drain', listener: () => void): unknown; removeListener?(event: 'drain', listener: () => void): unknown } | undefined;
+  return new Promise((resolve) => {
+    if (typeof stream?.once !== 'function') return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      stream.removeListener?.('drain', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    stream.once('drain', done);
+  });
+}

@@ -67,6 +67,12 @@ export const ERROR_CODE_RULES: Readonly<Record<string, Rule>> = {
     action: `${RESTARTING}; check the disk and the permissions of [state].path`,
   },
   CAPABILITY_BRIDGE: { restart: true, what: 'host capability (http, postgres) failed', action: RESTARTING },
+  FILESYSTEM_HUNG: {
+    restart: true,
+    what: 'a file operation in a preopen did not answer within limits.call_timeout',
+    action: `${RESTARTING}; while the mount still hangs each new instance fails at once: fix or unmount the file system the message names`,
+  },
+  FILE_THREAD: { restart: true, what: "connector's file I/O thread ended", action: `${RESTARTING} and a new file I/O thread` },
   CONNECTOR_STOPPED: { restart: false, what: 'stopped by its error policy or a refused open', action: `fix the cause the message names, ${THEN_RESTART}` },
   CONNECTOR_INVALID_CONFIG: {
     restart: false,

@@ -10,13 +10,21 @@ import { ConnectorStoppedError } from './failure.js';
 import type { PipelineIggy } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
 
-export function loadConnectorComponent(config: SinkConfig | SourceConfig, logger: Logger, cacheDir: string | undefined): Promise<LoadedComponent> {
+/** `files`: the block of the connector's file I/O thread (the supervisor's), for a connector with preopens. */
+export function loadConnectorComponent(
+  config: SinkConfig | SourceConfig,
+  logger: Logger,
+  cacheDir: string | undefined,
+  files: SharedArrayBuffer | undefined,
+): Promise<LoadedComponent> {
   return loadComponent(config.path, {
     kind: config.kind,
     grants: config.permissions,
     memoryLimitBytes: config.limits.memoryLimitBytes,
+    callTimeoutMs: config.limits.callTimeoutMs,
     logger,
     ...(cacheDir ? { cacheDir } : {}),
+    ...(files ? { fileLink: files } : {}),
   });
 }
 

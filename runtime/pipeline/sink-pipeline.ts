@@ -27,12 +27,14 @@ export interface SinkPipelineOptions {
   signal: AbortSignal;
   onRunning: () => void;
   cacheDir?: string;
+  /** The block of the connector's file I/O thread (connectors with preopens). */
+  files?: SharedArrayBuffer;
 }
 
 /** Runs until `signal` aborts (then finishes the batch in hand) or a failure the pipeline cannot absorb. */
 export async function runSinkPipeline(options: SinkPipelineOptions): Promise<void> {
   const { config, logger } = options;
-  const component = await loadConnectorComponent(config, logger, options.cacheDir);
+  const component = await loadConnectorComponent(config, logger, options.cacheDir, options.files);
   const guest = await component.instantiateSink();
   const watch = new GuestWatch(options.control, config.limits.memoryLimitBytes, () => guest.memoryBytes());
   const close = (): void => closeQuietly(watch, config, () => guest.close(), logger);

@@ -34,6 +34,8 @@ export interface SourcePipelineOptions {
   stateStore: StateStore;
   onRunning: () => void;
   cacheDir?: string;
+  /** The block of the connector's file I/O thread (connectors with preopens). */
+  files?: SharedArrayBuffer;
 }
 
 interface Destination {
@@ -65,7 +67,7 @@ export async function runSourcePipeline(options: SourcePipelineOptions): Promise
   const { config, logger, signal, stats, client } = options;
   const primary = config.streams[0];
   if (!primary) throw new ConnectorStoppedError(`source "${config.key}" has no [[sources.${config.key}.streams]] to send to`);
-  const component = await loadConnectorComponent(config, logger, options.cacheDir);
+  const component = await loadConnectorComponent(config, logger, options.cacheDir, options.files);
   const guest = await component.instantiateSource();
   const watch = new GuestWatch(options.control, config.limits.memoryLimitBytes, () => guest.memoryBytes());
   const close = (): void => closeQuietly(watch, config, () => guest.close(), logger);

@@ -19,6 +19,7 @@ async function runConnector(
   init: WorkerInit,
   connector: ConnectorConfig,
   control: SharedArrayBuffer,
+  files: SharedArrayBuffer | undefined,
   root: Logger,
   post: (event: WorkerEvent) => void,
   stop: AbortSignal,
@@ -38,6 +39,7 @@ async function runConnector(
       signal: stop,
       onRunning: () => post({ id, type: 'running' }),
       ...(init.cacheDir ? { cacheDir: init.cacheDir } : {}),
+      ...(files ? { files } : {}),
     };
     if (connector.kind === 'sink') {
       await runSinkPipeline({ ...common, config: connector });
@@ -74,7 +76,7 @@ function main(init: WorkerInit): void {
         if (running.has(id)) return; // the supervisor starts a connector again only after its `ended`
         const stop = new AbortController();
         running.set(id, stop);
-        void runConnector(init, command.connector, command.control, logger, post, stop.signal).finally(() => {
+        void runConnector(init, command.connector, command.control, command.files, logger, post, stop.signal).finally(() => {
           running.delete(id);
           post({ id, type: 'ended' });
         });

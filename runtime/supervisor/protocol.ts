@@ -51,7 +51,8 @@ export type WorkerEvent =
   | { type: 'log'; line: string };
 
 export type SupervisorCommand =
-  | { type: 'start'; connector: ConnectorConfig; control: SharedArrayBuffer }
+  /** `files`: the block of the connector's file I/O thread, which the supervisor owns (connectors with preopens). */
+  | { type: 'start'; connector: ConnectorConfig; control: SharedArrayBuffer; files?: SharedArrayBuffer }
   | { type: 'stop'; id: string }
   /** No connector is left in the worker: it ends itself. */
   | { type: 'exit' };

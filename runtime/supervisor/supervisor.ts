@@ -5,6 +5,7 @@
 // neighbours restart with it, since its thread must be terminated.
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/index.js';
+import { FileThread } from '../host/index.js';
 import { backoffDelay } from '../timing/backoff.js';
 import { classifyFailure, isRestartable } from '../pipeline/failure.js';
 import {
@@ -77,6 +78,11 @@ class ConnectorHandle {
   terminatedAt?: number;
   /** Settles the current run at once, for a thread that never exits (blocked in a system call). */
   abandon?: () => void;
+  /**
+   * The file I/O thread its guests' filesystem calls run on (connectors with preopens), kept
+   * across restarts: one per connector, so a hung mount holds one thread, whatever restarts.
+   */
+  files?: FileThread;
 
   constructor(
     readonly config: ConnectorConfig,
@@ -99,6 +105,8 @@ class ConnectorHandle {
  * system call V8 cannot interrupt (a hung network or FUSE mount): it is abandoned.
  */
 const TERMINATE_GRACE_MS = 5_000;
+/** How long a file I/O thread may take to end at shutdown; past it, it is blocked on a hung mount. */
+const FILE_THREAD_GRACE_MS = 2_000;
 
 export class Supervisor {
   readonly #config: RuntimeConfig;
@@ -200,6 +208,21 @@ export class Supervisor {
     );
     clearInterval(this.#watchdog);
     await Promise.all(this.#groups.map((group) => group.close(TERMINATE_GRACE_MS)));
+    await Promise.all([...this.#handles.values()].map((handle) => this.#closeFiles(handle)));
+  }
+
+  /** Ends a connector's file I/O thread; one blocked on a hung mount is left behind and counted. */
+  async #closeFiles(handle: ConnectorHandle): Promise<void> {
+    const files = handle.files;
+    if (!files) return;
+    handle.files = undefined;
+    const blockedOn = files.outstanding();
+    if (await files.close(FILE_THREAD_GRACE_MS)) return;
+    this.#abandoned += 1;
+    handle.logger.error(
+      { blockedOn: files.outstanding() ?? blockedOn },
+      `the connector's file I/O thread is still blocked on ${files.outstanding() ?? blockedOn ?? 'a file operation'}: the mount did not answer; it is left behind`,
+    );
   }
 
   /** Workers that never exited after termination (blocked in a system call); the process cannot exit normally while one exists. */
@@ -244,7 +267,8 @@ export class Supervisor {
         this.#onExit(handle, exitCode, failure);
         resolve();
       };
-      handle.group.start(handle.id, handle.config, control, {
+      if (handle.config.permissions.preopens.length > 0 && (!handle.files || handle.files.ended)) handle.files = new FileThread();
+      handle.group.start(handle.id, handle.config, control, handle.files?.block, {
         onEvent: (event: WorkerEvent) => {
           switch (event.type) {
             case 'running':

@@ -97,10 +97,11 @@ export class WorkerGroup {
     return [...(this.#thread?.listeners.keys() ?? [])];
   }
 
-  start(id: string, connector: ConnectorConfig, control: SharedArrayBuffer, listener: ConnectorListener): void {
+  /** `files`: the block of the connector's file I/O thread (connectors with preopens). */
+  start(id: string, connector: ConnectorConfig, control: SharedArrayBuffer, files: SharedArrayBuffer | undefined, listener: ConnectorListener): void {
     const thread = this.#thread ?? this.#spawn();
     thread.listeners.set(id, listener);
-    thread.worker.postMessage({ type: 'start', connector, control } satisfies SupervisorCommand);
+    thread.worker.postMessage({ type: 'start', connector, control, ...(files ? { files } : {}) } satisfies SupervisorCommand);
   }
 
   stop(id: string): void {

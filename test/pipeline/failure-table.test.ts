@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ComponentFormatError, ConnectorCallError, GuestTrapError } from '../../runtime/host/index.js';
+import { ComponentFormatError, ConnectorCallError, FilesystemHungError, GuestTrapError } from '../../runtime/host/index.js';
 import { IGGY_STATUS_TABLE, IggyConnectionError, IggyError } from '../../runtime/iggy/errors.js';
 import { classifyFailure, ERROR_CODE_RULES, IGGY_STATUS_RULES, isRestartable } from '../../runtime/pipeline/failure.js';
 import { serializeError } from '../../runtime/supervisor/protocol.js';
@@ -38,6 +38,7 @@ test('the classifier: live errors and their serialized form get the same answer'
     [new ComponentFormatError('x.wasm is a core WebAssembly module'), false],
     [new ConnectorCallError('invalid-config', 'open', 'bad key'), false],
     [new ConnectorCallError('transient', 'open', 'database down'), true],
+    [new FilesystemHungError('the file system did not answer read of "/in/x"'), true],
     [new Error('no code at all'), true],
   ];
   for (const [error, restart] of cases) {

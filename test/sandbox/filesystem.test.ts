@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, symlink, unlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConnectorCallError, loadComponent } from '../../runtime/host/index.js';
+import { ConnectorCallError, FileThread, loadComponent } from '../../runtime/host/index.js';
 import { filesystemImports, MAX_OPEN_FILES, type Descriptor, type PreopenGrant } from '../../runtime/host/wasi/filesystem.js';
 import { cache, captureLogger, fixtureGuest } from '../host/support.js';
 
@@ -23,10 +23,15 @@ function attempt(fn: () => string): string {
   }
 }
 
+/** The file I/O thread the direct tests' calls run on, as a connector's do. */
+let files: FileThread | undefined;
+after(() => files?.close(2000));
+
 function grant(preopens: PreopenGrant[]): { root: Descriptor; close: () => void } {
-  const fs = filesystemImports(preopens);
-  const dirs = fs.imports['wasi:filesystem/preopens'].getDirectories();
-  return { root: dirs[0]![0], close: () => fs.files.closeAll() };
+  files ??= new FileThread();
+  const fs = filesystemImports(preopens, { block: files.block, exclusive: false }, { budgetMs: 10_000, deadline: () => Date.now() + 10_000 });
+  const preopen = fs.imports['wasi:filesystem/preopens'] as { getDirectories(): [Descriptor, string][] };
+  return { root: preopen.getDirectories()[0]![0], close: () => fs.close() };
 }
 
 const DISPOSE = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');

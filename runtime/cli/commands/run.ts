@@ -1,7 +1,7 @@
 // `iggy-connectors run`: loads the config and supervises every enabled connector until a signal.
 import { ConfigError } from '../../config/index.js';
 import type { DevBroker } from '../../broker/index.js';
-import { createLogger } from '../../log/logger.js';
+import { createLogger, logWritten } from '../../log/logger.js';
 import { Supervisor } from '../../supervisor/supervisor.js';
 import { parseCommandArgs, CliUsageError, type Command } from '../command.js';
 import { onShutdownSignal } from '../signals.js';
@@ -88,7 +88,10 @@ closes; a second signal exits at once.`,
     if (supervisor.abandonedWorkers > 0) {
       // A thread blocked in a system call keeps the process from exiting by any normal
       // means (process.exit waits for it): everything else is drained and saved, so end it.
+      const written = logWritten(logger, 1000);
       logger.error({ workers: supervisor.abandonedWorkers }, 'stopped, but worker threads blocked in system calls remain; killing the process');
+      // The log is written asynchronously: a line still in flight would die with the process.
+      await written;
       process.kill(process.pid, 'SIGKILL');
     }
     logger.info('stopped');

@@ -1,11 +1,29 @@
-// wasi:filesystem scoped to the preopens a connector was granted. Paths are walked
-// one component at a time from an open directory fd, never resolved by name, so a
-// symlink or `..` cannot lead outside a preopen even while the tree changes under us.
-// Writes are refused on read-only preopens; without grants the guest sees no directories.
-import * as fs from 'node:fs';
+// wasi:filesystem scoped to the preopens a connector was granted. The guest-facing
+// checks (read-only grants, descriptor kinds, dropped descriptors) are made here, on the
+// connector's thread; every system call runs on the connector's file I/O thread
+// (file-ops.ts walks the paths there), which this thread waits for with a deadline, so a
+// hung mount fails the guest's call instead of blocking this thread in the kernel.
+// Without grants the guest sees no directories and no file I/O thread is used.
 import { GrantError } from '../errors.js';
 import { fail } from './fail.js';
+import {
+  FILE_PAYLOAD_BYTES,
+  FileClient,
+  FileGrantFailure,
+  MAX_GUEST_PATH,
+  type DescriptorFlags,
+  type DescriptorType,
+  type FileDeadline,
+  type FileRequest,
+  type FileStat,
+  type OpenedDescriptor,
+  type OpenFlags,
+} from './file-link.js';
 import { InputStream, type IoError, OutputStream } from './io.js';
+
+import { descriptorOps, Refused } from './file-ops.js';
+
+export { MAX_OPEN_FILES } from './file-ops.js';
 
 export interface PreopenGrant {
   hostPath: string;
@@ -13,99 +31,25 @@ export interface PreopenGrant {
   readOnly: boolean;
 }
 
-type DescriptorType = 'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
 interface PathFlags {
   symlinkFollow?: boolean;
 }
-interface OpenFlags {
-  create?: boolean;
-  directory?: boolean;
-  exclusive?: boolean;
-  truncate?: boolean;
-}
-interface DescriptorFlags {
-  read?: boolean;
-  write?: boolean;
-  mutateDirectory?: boolean;
-}
 
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-const OPEN_DIRECTORY = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
-/** Largest read the host allocates for at once, whatever length the guest asks for. */
-const MAX_READ_BYTES = 1 << 20;
-/** Open descriptors one instance may hold: file descriptors are the process's, shared with every other connector. */
-export const MAX_OPEN_FILES = 256;
-/** Directories one lookup may hold open on its way (a real tree is far shallower). */
-const MAX_DEPTH = 256;
-/** As Linux's own limit on symlinks followed in one lookup. */
-const MAX_SYMLINKS = 40;
-
-/**
- * The name by which the kernel reaches `name` inside the directory open as `dirFd`.
- * /proc/self/fd/N is a magic link to the open directory itself, not to a path, so
- * this acts as openat(dirFd, name): renaming or swapping the directory's path
- * afterwards changes nothing. `name` is always one component without "/".
- */
-const at = (dirFd: number, name?: string): string => (name === undefined ? `/proc/self/fd/${dirFd}` : `/proc/self/fd/${dirFd}/${name}`);
-
-const ERRNO_TO_CODE: Record<string, string> = {
-  ENOENT: 'no-entry',
-  EEXIST: 'exist',
-  EACCES: 'access',
-  EPERM: 'not-permitted',
-  ENOTDIR: 'not-directory',
-  EISDIR: 'is-directory',
-  ENOTEMPTY: 'not-empty',
-  EBADF: 'bad-descriptor',
-  EINVAL: 'invalid',
-  ELOOP: 'loop',
-  ENAMETOOLONG: 'name-too-long',
-  ENOSPC: 'insufficient-space',
-  EROFS: 'read-only',
-  EBUSY: 'busy',
-  EMFILE: 'insufficient-memory',
-  EXDEV: 'cross-device',
-};
-
-/** Runs a Node fs call and turns its errno into the WASI error-code the guest sees. */
-function io<T>(op: () => T): T {
-  try {
-    return op();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== undefined) fail(ERRNO_TO_CODE[code] ?? 'io');
-    throw err;
-  }
-}
-
-function lstatOrUndefined(path: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    return io(() => {
-      throw err;
-    });
-  }
-}
-
-function typeOf(stat: fs.Stats | fs.Dirent): DescriptorType {
-  if (stat.isFile()) return 'regular-file';
-  if (stat.isDirectory()) return 'directory';
-  if (stat.isSymbolicLink()) return 'symbolic-link';
-  if (stat.isFIFO()) return 'fifo';
-  if (stat.isSocket()) return 'socket';
-  if (stat.isCharacterDevice()) return 'character-device';
-  if (stat.isBlockDevice()) return 'block-device';
-  return 'unknown';
+/** Where the guest's file calls run: a connector's file I/O thread (file-link.ts). */
+export interface FileLink {
+  block: SharedArrayBuffer;
+  /**
+   * The link serves one connector, which runs one instance at a time: a new instance
+   * closes whatever earlier ones left open (one killed mid-call never closed its files).
+   */
+  exclusive: boolean;
 }
 
 const timestamp = (ms: number) => ({ seconds: BigInt(Math.floor(ms / 1000)), nanoseconds: Math.floor((ms % 1000) * 1e6) });
 
-function descriptorStat(stat: fs.Stats) {
+function descriptorStat(stat: FileStat) {
   return {
-    type: typeOf(stat),
+    type: stat.type,
     linkCount: BigInt(stat.nlink),
     size: BigInt(stat.size),
     dataAccessTimestamp: timestamp(stat.atimeMs),
@@ -116,133 +60,75 @@ function descriptorStat(stat: fs.Stats) {
 
 const symbolDispose: symbol = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
 
-/**
- * Owns every file descriptor the guest holds (preopens, directories, files), so
- * closing the instance closes them all. A descriptor asks the table before each use:
- * a number closed here may be reused by the host for something outside the sandbox.
- */
-export class FileTable {
-  readonly #open = new Set<number>();
-  /** Takes ownership of `fd`; over MAX_OPEN_FILES it is closed and the guest told it is out of resources. */
-  add(fd: number): number {
-    if (this.#open.size >= MAX_OPEN_FILES) {
-      fs.closeSync(fd);
-      fail('insufficient-memory');
-    }
-    this.#open.add(fd);
-    return fd;
-  }
-  owns(fd: number): boolean {
-    return this.#open.has(fd);
-  }
-  release(fd: number): void {
-    if (this.#open.delete(fd)) fs.closeSync(fd);
-  }
-  closeAll(): void {
-    for (const fd of this.#open) fs.closeSync(fd);
-    this.#open.clear();
-  }
-}
+/** A guest path joined to the guest-visible name of a directory, for messages only (the walk never uses it). */
+const joinName = (dir: string, path: string): string => (path === '' || path === '.' ? dir : `${dir.replace(/\/$/, '')}/${path}`);
 
+/** What every descriptor of one instance shares. */
 interface Scope {
-  readOnly: boolean;
-  files: FileTable;
+  client: FileClient;
+  /** Descriptors dropped or never handed out: their numbers must not be used again. */
+  live: Set<number>;
 }
 
-/** Where a walk ended: `name` inside the open directory `dirFd`, or that directory itself (`name` undefined). */
-interface Located {
-  dirFd: number;
-  name: string | undefined;
-  /** Closes the directories the walk opened on its way. */
-  release(): void;
+/** Runs a call on a local file from this thread, with its errno as the guest's error-code. */
+function direct<T>(op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    if (err instanceof Refused) fail(err.code);
+    throw err;
+  }
 }
+
+/** A request for `client`, with the text that names it in a hung-mount message. */
+type Req = FileRequest extends infer R ? (R extends FileRequest ? Omit<R, 'session' | 'what'> : never) : never;
 
 export class Descriptor {
   readonly #scope: Scope;
   readonly #fd: number;
   readonly #type: DescriptorType;
+  /** A regular file on a local file system: its reads and writes run on this thread (file-ops.ts, LOCAL_FILE_SYSTEMS). */
+  readonly #local: boolean;
   readonly #flags: DescriptorFlags;
+  readonly #readOnly: boolean;
+  /** The guest-visible path, and the preopen's host directory, for messages. */
+  readonly #name: string;
+  readonly #host: string;
   /** A preopen lives as long as the instance, whatever the guest drops. */
   readonly #preopen: boolean;
   #released = false;
 
-  constructor(scope: Scope, fd: number, type: DescriptorType, flags: DescriptorFlags, preopen = false) {
+  constructor(scope: Scope, at: OpenedDescriptor, flags: DescriptorFlags, grant: { readOnly: boolean; name: string; host: string }, preopen = false) {
     this.#scope = scope;
-    this.#fd = fd;
-    this.#type = type;
+    this.#fd = at.fd;
+    this.#type = at.type;
+    this.#local = at.local;
     this.#flags = flags;
+    this.#readOnly = grant.readOnly;
+    this.#name = grant.name;
+    this.#host = grant.host;
     this.#preopen = preopen;
   }
 
   #liveFd(): number {
-    if (this.#released || !this.#scope.files.owns(this.#fd)) fail('bad-descriptor');
+    if (this.#released || !this.#scope.live.has(this.#fd)) fail('bad-descriptor');
     return this.#fd;
   }
 
-  /**
-   * Walks a guest path relative to this directory. Every component is looked up in
-   * the directory fd reached so far and every directory is opened with O_NOFOLLOW,
-   * so a symlink is only ever followed by this code, which re-walks its target
-   * under the same rules. `..` may not climb above this descriptor (as cap-std
-   * and wasmtime do); absolute paths and absolute symlink targets are refused.
-   * `followFinal` = whether a symlink in the last position is followed.
-   */
-  #locate(path: string, followFinal: boolean): Located {
-    if (this.#type !== 'directory') fail('not-directory');
-    if (path.startsWith('/') || path.includes('\0')) fail('not-permitted');
-    const base = this.#liveFd();
-    const opened: number[] = [];
-    const release = () => {
-      for (const fd of opened.splice(0)) fs.closeSync(fd);
-    };
-    const current = () => opened[opened.length - 1] ?? base;
-    const pending = path.split('/').reverse();
-    const isLast = () => pending.every((p) => p === '' || p === '.');
-    let links = 0;
-    try {
-      while (pending.length > 0) {
-        const part = pending.pop()!;
-        if (part === '' || part === '.') continue;
-        if (part === '..') {
-          const up = opened.pop();
-          if (up === undefined) fail('not-permitted');
-          fs.closeSync(up);
-          continue;
-        }
-        const last = isLast();
-        const entry = lstatOrUndefined(at(current(), part));
-        if (entry?.isSymbolicLink() && (!last || followFinal)) {
-          if (++links > MAX_SYMLINKS) fail('loop');
-          const target = io(() => fs.readlinkSync(at(current(), part)));
-          if (target.startsWith('/')) fail('not-permitted');
-          pending.push(...target.split('/').reverse());
-          continue;
-        }
-        if (last) return { dirFd: current(), name: part, release };
-        if (entry === undefined) fail('no-entry');
-        if (!entry.isDirectory()) fail('not-directory');
-        if (opened.length >= MAX_DEPTH) fail('name-too-long');
-        // O_NOFOLLOW: if a symlink was swapped in since the lstat, this fails instead of following it.
-        opened.push(io(() => fs.openSync(at(current(), part), OPEN_DIRECTORY)));
-      }
-      return { dirFd: current(), name: undefined, release };
-    } catch (err) {
-      release();
-      throw err;
-    }
+  #call(req: Req, what: string, fill?: (payload: Buffer) => number) {
+    return this.#scope.client.call({ ...req, session: this.#scope.client.session, what: `${what} (preopen on host ${this.#host})` } as FileRequest, fill);
   }
 
-  #with<T>(path: string, followFinal: boolean, op: (where: Located) => T): T {
-    const where = this.#locate(path, followFinal);
-    try {
-      return op(where);
-    } finally {
-      where.release();
-    }
+  /** Checks a path argument here too, so an oversized one never reaches the shared block. */
+  #dirPath(path: string): number {
+    if (this.#type !== 'directory') fail('not-directory');
+    if (path.startsWith('/') || path.includes('\0')) fail('not-permitted');
+    if (path.length > MAX_GUEST_PATH) fail('name-too-long');
+    return this.#liveFd();
   }
 
   #requireWritable(): void {
-    if (this.#scope.readOnly) fail('read-only');
+    if (this.#readOnly) fail('read-only');
   }
 
   #requireFile(): number {
@@ -250,68 +136,65 @@ export class Descriptor {
     return this.#liveFd();
   }
 
-  #child(fd: number, flags: DescriptorFlags): Descriptor {
-    this.#scope.files.add(fd);
-    const type = typeOf(io(() => fs.fstatSync(fd)));
-    return new Descriptor(this.#scope, fd, type, flags);
-  }
-
   openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): Descriptor {
     const wantsWrite = flags.write === true || flags.mutateDirectory === true || openFlags.create === true || openFlags.truncate === true;
     if (wantsWrite) this.#requireWritable();
-    return this.#with(path, pathFlags.symlinkFollow !== false, ({ dirFd, name }) => {
-      if (name === undefined) {
-        // The path named a directory the walk is holding ("." or "a/..").
-        if (openFlags.create && openFlags.exclusive) fail('exist');
-        if (flags.write) fail('is-directory');
-        return this.#child(
-          io(() => fs.openSync(at(dirFd), O_RDONLY | O_DIRECTORY)),
-          flags,
-        );
-      }
-      const entryPath = at(dirFd, name);
-      const entry = lstatOrUndefined(entryPath);
-      if (entry && openFlags.create && openFlags.exclusive) fail('exist');
-      if (!entry && !openFlags.create) fail('no-entry');
-      // Only reached without symlink-follow: WASI answers `loop`, as O_NOFOLLOW does.
-      if (entry?.isSymbolicLink()) fail('loop');
-      if (entry?.isDirectory()) {
-        if (flags.write) fail('is-directory');
-        return this.#child(
-          io(() => fs.openSync(entryPath, OPEN_DIRECTORY)),
-          flags,
-        );
-      }
-      if (openFlags.directory) fail(entry ? 'not-directory' : 'no-entry');
-      // Only regular files: opening a FIFO (or a socket, a device) can block the worker in
-      // a system call that no deadline can interrupt, and nothing a connector needs is one.
-      if (entry && !entry.isFile()) fail('not-permitted');
-      const access = flags.write ? (flags.read === false ? O_WRONLY : O_RDWR) : O_RDONLY;
-      // O_NOFOLLOW again: a symlink planted after the lstat makes the open fail, it is never followed or created through.
-      // O_NONBLOCK: a FIFO swapped in after the lstat opens at once (or fails) instead of blocking; the fstat below refuses it.
-      const bits =
-        access | O_NOFOLLOW | O_NONBLOCK | (openFlags.create ? O_CREAT : 0) | (openFlags.exclusive ? O_EXCL : 0) | (openFlags.truncate ? O_TRUNC : 0);
-      const fd = io(() => fs.openSync(entryPath, bits, 0o666));
-      let regular = false;
-      try {
-        regular = fs.fstatSync(fd).isFile();
-      } finally {
-        if (!regular) fs.closeSync(fd);
-      }
-      if (!regular) fail('not-permitted');
-      return this.#child(fd, flags);
-    });
+    const dir = this.#dirPath(path);
+    const name = joinName(this.#name, path);
+    const { value } = this.#call(
+      { op: 'open', dir, path, follow: pathFlags.symlinkFollow !== false, open: { ...openFlags }, flags: { ...flags } },
+      `open of "${name}"`,
+    );
+    const opened = value as OpenedDescriptor;
+    this.#scope.live.add(opened.fd);
+    return new Descriptor(this.#scope, opened, flags, { readOnly: this.#readOnly, name, host: this.#host });
+  }
+
+  /** Reads at most `len` bytes (and FILE_PAYLOAD_BYTES) at `position`: one request, copied out of the shared block. */
+  #readAt(fd: number, len: number, position: number): Uint8Array {
+    if (this.#local) {
+      const buf = Buffer.allocUnsafe(Math.min(len, FILE_PAYLOAD_BYTES));
+      const n = direct(() => descriptorOps.read(fd, buf, buf.length, position));
+      return buf.subarray(0, n);
+    }
+    const { payload } = this.#call({ op: 'read', fd, length: Math.min(len, FILE_PAYLOAD_BYTES), offset: position }, `read of "${this.#name}"`);
+    return new Uint8Array(payload);
+  }
+
+  /** Writes `bytes` in requests of at most FILE_PAYLOAD_BYTES; `offset` undefined = at the end. Returns the bytes written. */
+  #writeAll(bytes: Uint8Array, offset: number | undefined, all: boolean): number {
+    const fd = this.#liveFd();
+    let done = 0;
+    if (this.#local) {
+      do {
+        const n = direct(() => descriptorOps.write(fd, bytes.subarray(done), bytes.length - done, offset === undefined ? undefined : offset + done));
+        done += n;
+        if (n === 0) break;
+      } while (all && done < bytes.length);
+      return done;
+    }
+    do {
+      const n = Math.min(bytes.length - done, FILE_PAYLOAD_BYTES);
+      const req: Req = offset === undefined ? { op: 'append', fd } : { op: 'write', fd, offset: offset + done };
+      const written = this.#call(req, `write to "${this.#name}"`, (payload) => {
+        payload.set(bytes.subarray(done, done + n));
+        return n;
+      }).value as number;
+      done += written;
+      if (written < n) break;
+    } while (all && done < bytes.length);
+    return done;
   }
 
   readViaStream(offset: bigint): InputStream {
-    this.#requireFile();
+    const fd = this.#requireFile();
     let position = Number(offset);
     return new InputStream((len) => {
-      const buf = Buffer.allocUnsafe(Math.min(len, MAX_READ_BYTES));
-      const n = fs.readSync(this.#liveFd(), buf, 0, buf.length, position);
-      if (n === 0 && len > 0) return undefined;
-      position += n;
-      return buf.subarray(0, n);
+      this.#liveFd();
+      const bytes = this.#readAt(fd, len, position);
+      if (bytes.length === 0 && len > 0) return undefined;
+      position += bytes.length;
+      return bytes;
     });
   }
 
@@ -320,7 +203,7 @@ export class Descriptor {
     this.#requireFile();
     let position = Number(offset);
     return new OutputStream((bytes) => {
-      position += fs.writeSync(this.#liveFd(), bytes, 0, bytes.length, position);
+      position += this.#writeAll(bytes, position, true);
     });
   }
 
@@ -328,19 +211,22 @@ export class Descriptor {
     this.#requireWritable();
     this.#requireFile();
     return new OutputStream((bytes) => {
-      const fd = this.#liveFd();
-      fs.writeSync(fd, bytes, 0, bytes.length, fs.fstatSync(fd).size);
+      this.#writeAll(bytes, undefined, true);
     });
   }
 
   advise(): void {}
 
   syncData(): void {
-    io(() => fs.fdatasyncSync(this.#requireFile()));
+    const fd = this.#requireFile();
+    if (this.#local) direct(() => descriptorOps.datasync(fd));
+    else this.#call({ op: 'datasync', fd }, `sync of "${this.#name}"`);
   }
 
   sync(): void {
-    io(() => fs.fsyncSync(this.#liveFd()));
+    const fd = this.#liveFd();
+    if (this.#local) direct(() => descriptorOps.sync(fd));
+    else this.#call({ op: 'sync', fd }, `sync of "${this.#name}"`);
   }
 
   getFlags(): DescriptorFlags {
@@ -353,7 +239,9 @@ export class Descriptor {
 
   setSize(size: bigint): void {
     this.#requireWritable();
-    io(() => fs.ftruncateSync(this.#requireFile(), Number(size)));
+    const fd = this.#requireFile();
+    if (this.#local) direct(() => descriptorOps.truncate(fd, Number(size)));
+    else this.#call({ op: 'truncate', fd, size: Number(size) }, `truncate of "${this.#name}"`);
   }
 
   setTimes(): never {
@@ -362,37 +250,46 @@ export class Descriptor {
 
   read(length: bigint, offset: bigint): [Uint8Array, boolean] {
     const fd = this.#requireFile();
-    // The guest picks the length: cap what the host allocates for it (a short read is allowed).
-    const buf = Buffer.allocUnsafe(Math.min(Number(length), MAX_READ_BYTES));
-    const n = io(() => fs.readSync(fd, buf, 0, buf.length, Number(offset)));
-    return [buf.subarray(0, n), n < buf.length];
+    // The guest picks the length: the host reads (and allocates) at most FILE_PAYLOAD_BYTES; a short read is allowed.
+    const want = length < BigInt(FILE_PAYLOAD_BYTES) ? Number(length) : FILE_PAYLOAD_BYTES;
+    const bytes = this.#readAt(fd, want, Number(offset));
+    return [bytes, bytes.length < want];
   }
 
   write(buffer: Uint8Array, offset: bigint): bigint {
     this.#requireWritable();
-    const fd = this.#requireFile();
-    return BigInt(io(() => fs.writeSync(fd, buffer, 0, buffer.length, Number(offset))));
+    this.#requireFile();
+    // One request: a write larger than the shared block is a short write, which WASI allows.
+    return BigInt(this.#writeAll(buffer, Number(offset), false));
   }
 
   readDirectory(): DirectoryEntryStream {
     if (this.#type !== 'directory') fail('not-directory');
-    const entries = io(() => fs.readdirSync(at(this.#liveFd()), { withFileTypes: true }));
-    return new DirectoryEntryStream(entries.map((e) => ({ name: e.name, type: typeOf(e) })));
+    const fd = this.#liveFd();
+    return new DirectoryEntryStream((skip) => {
+      this.#liveFd();
+      const { value, payload } = this.#call({ op: 'readdir', fd, skip }, `listing of "${this.#name}"`);
+      return { entries: JSON.parse(payload.toString('utf8')) as [string, DescriptorType][], more: (value as { more: boolean }).more };
+    });
   }
 
   stat() {
-    return descriptorStat(io(() => fs.fstatSync(this.#liveFd())));
+    return descriptorStat(this.#fstat());
+  }
+
+  #fstat(): FileStat {
+    const fd = this.#liveFd();
+    if (this.#local) return direct(() => descriptorOps.fstat(fd));
+    return this.#call({ op: 'fstat', fd }, `stat of "${this.#name}"`).value as FileStat;
   }
 
   statAt(pathFlags: PathFlags, path: string) {
     return descriptorStat(this.#statAt(pathFlags, path));
   }
 
-  /** After a following walk the last component is no symlink, so lstat is right for both cases. */
-  #statAt(pathFlags: PathFlags, path: string): fs.Stats {
-    return this.#with(path, pathFlags.symlinkFollow !== false, ({ dirFd, name }) =>
-      io(() => (name === undefined ? fs.fstatSync(dirFd) : fs.lstatSync(at(dirFd, name)))),
-    );
+  #statAt(pathFlags: PathFlags, path: string): FileStat {
+    const dir = this.#dirPath(path);
+    return this.#call({ op: 'stat-at', dir, path, follow: pathFlags.symlinkFollow !== false }, `stat of "${joinName(this.#name, path)}"`).value as FileStat;
   }
 
   setTimesAt(): never {
@@ -413,47 +310,39 @@ export class Descriptor {
 
   createDirectoryAt(path: string): void {
     this.#requireWritable();
-    this.#with(path, false, ({ dirFd, name }) => {
-      if (name === undefined) fail('exist');
-      io(() => fs.mkdirSync(at(dirFd, name)));
-    });
+    this.#call({ op: 'mkdir', dir: this.#dirPath(path), path }, `mkdir of "${joinName(this.#name, path)}"`);
   }
 
   removeDirectoryAt(path: string): void {
     this.#requireWritable();
-    this.#with(path, false, ({ dirFd, name }) => {
-      if (name === undefined) fail('invalid');
-      io(() => fs.rmdirSync(at(dirFd, name)));
-    });
+    this.#call({ op: 'rmdir', dir: this.#dirPath(path), path }, `rmdir of "${joinName(this.#name, path)}"`);
   }
 
   unlinkFileAt(path: string): void {
     this.#requireWritable();
-    this.#with(path, false, ({ dirFd, name }) => {
-      if (name === undefined) fail('is-directory');
-      io(() => fs.unlinkSync(at(dirFd, name)));
-    });
+    this.#call({ op: 'unlink', dir: this.#dirPath(path), path }, `unlink of "${joinName(this.#name, path)}"`);
   }
 
   renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
     this.#requireWritable();
     newDescriptor.#requireWritable();
-    this.#with(oldPath, false, (from) =>
-      newDescriptor.#with(newPath, false, (to) => {
-        if (from.name === undefined || to.name === undefined) fail('invalid');
-        io(() => fs.renameSync(at(from.dirFd, from.name), at(to.dirFd, to.name)));
-      }),
+    if (newDescriptor.#scope !== this.#scope) fail('cross-device');
+    const dir = this.#dirPath(oldPath);
+    const toDir = newDescriptor.#dirPath(newPath);
+    this.#call(
+      { op: 'rename', dir, path: oldPath, toDir, toPath: newPath },
+      `rename of "${joinName(this.#name, oldPath)}" to "${joinName(newDescriptor.#name, newPath)}"`,
     );
   }
 
   isSameObject(other: Descriptor): boolean {
-    const a = io(() => fs.fstatSync(this.#liveFd()));
-    const b = io(() => fs.fstatSync(other.#liveFd()));
+    const a = this.#fstat();
+    const b = other.#fstat();
     return a.dev === b.dev && a.ino === b.ino;
   }
 
   metadataHash() {
-    const s = io(() => fs.fstatSync(this.#liveFd()));
+    const s = this.#fstat();
     return { lower: BigInt(s.ino), upper: BigInt(s.dev) };
   }
 
@@ -465,60 +354,100 @@ export class Descriptor {
   [symbolDispose](): void {
     if (this.#preopen || this.#released) return;
     this.#released = true;
-    this.#scope.files.release(this.#fd);
+    if (!this.#scope.live.delete(this.#fd)) return;
+    try {
+      this.#call({ op: 'drop', fd: this.#fd }, `close of "${this.#name}"`);
+    } catch {
+      // A close the mount does not answer: the descriptor is gone for the guest; the instance's end closes it.
+    }
   }
 }
 
+/** Directory entries, fetched a page at a time from the file I/O thread. */
 export class DirectoryEntryStream {
-  readonly #entries: { name: string; type: DescriptorType }[];
-  constructor(entries: { name: string; type: DescriptorType }[]) {
-    this.#entries = entries;
+  readonly #next: (skip: number) => { entries: [string, DescriptorType][]; more: boolean };
+  #page: [string, DescriptorType][] = [];
+  #seen = 0;
+  #more = true;
+
+  constructor(next: (skip: number) => { entries: [string, DescriptorType][]; more: boolean }) {
+    this.#next = next;
   }
+
   readDirectoryEntry(): { name: string; type: DescriptorType } | undefined {
-    return this.#entries.shift();
+    if (this.#page.length === 0 && this.#more) {
+      const { entries, more } = this.#next(this.#seen);
+      this.#page = entries;
+      this.#more = more && entries.length > 0;
+    }
+    const entry = this.#page.shift();
+    if (!entry) return undefined;
+    this.#seen++;
+    return { name: entry[0], type: entry[1] };
   }
+}
+
+export interface FilesystemImports {
+  imports: Record<string, Record<string, unknown>>;
+  /** The failure that ended file access (a file operation that did not answer, the file I/O thread gone), if one did. */
+  failure(): Error | undefined;
+  /** Closes every descriptor the instance holds (on the file I/O thread). */
+  close(): void;
 }
 
 /**
- * The imports and the table that owns the guest's open files. Each preopen is
- * opened here, once: a preopen given as a symlink is resolved now, and later
- * changes to that symlink do not move the guest's root.
+ * The imports of one instance. Each preopen is opened now, on the file I/O thread,
+ * once: a preopen given as a symlink is resolved now, and later changes to that
+ * symlink do not move the guest's root.
  */
-export function filesystemImports(grants: readonly PreopenGrant[]) {
-  const files = new FileTable();
-  const preopens: [Descriptor, string][] = [];
+export function filesystemImports(grants: readonly PreopenGrant[], link: FileLink | undefined, deadline: FileDeadline): FilesystemImports {
+  const types = (extra: Record<string, unknown>) => ({
+    'wasi:filesystem/types': { Descriptor, DirectoryEntryStream, filesystemErrorCode: (_err: IoError): string | undefined => undefined },
+    ...extra,
+  });
+  if (grants.length === 0) {
+    return { imports: types({ 'wasi:filesystem/preopens': { getDirectories: () => [] } }), failure: () => undefined, close: () => {} };
+  }
+  if (!link) throw new GrantError('filesystem grants need a file I/O thread; none was given');
+  const client = new FileClient(link.block, deadline);
+  const scope: Scope = { client, live: new Set() };
+  const what = `opening the preopens ${grants.map((g) => `"${g.hostPath}"`).join(', ')}`;
+  let fds: number[];
   try {
-    for (const g of grants) {
-      let fd: number;
-      try {
-        fd = fs.openSync(g.hostPath, O_RDONLY | O_DIRECTORY);
-      } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new GrantError(`preopen hostPath "${g.hostPath}" does not exist; create it or fix the connector's grant`, { cause });
-        if (code === 'ENOTDIR') throw new GrantError(`preopen hostPath "${g.hostPath}" is not a directory`, { cause });
-        throw new GrantError(`preopen hostPath "${g.hostPath}" cannot be opened (${code ?? String(cause)}); create it or fix the connector's grant`, { cause });
-      }
-      files.add(fd);
-      if (!fs.existsSync(at(fd))) {
-        throw new GrantError(
-          `filesystem grants need /proc/self/fd (Linux with /proc mounted) to keep the guest inside "${g.hostPath}"; mount /proc or remove the grant`,
-        );
-      }
-      preopens.push([new Descriptor({ readOnly: g.readOnly, files }, fd, 'directory', { read: true, write: !g.readOnly }, true), g.guestPath]);
-    }
+    fds = client.call({ op: 'begin', session: client.session, what, hostPaths: grants.map((g) => g.hostPath), closeOthers: link.exclusive }).value as number[];
   } catch (err) {
-    files.closeAll();
+    if (err instanceof FileGrantFailure) throw new GrantError(err.message);
     throw err;
   }
+  for (const fd of fds) scope.live.add(fd);
+  const preopens: [Descriptor, string][] = grants.map((g, i) => [
+    new Descriptor(
+      scope,
+      { fd: fds[i]!, type: 'directory', local: false },
+      { read: true, write: !g.readOnly },
+      { readOnly: g.readOnly, name: g.guestPath, host: g.hostPath },
+      true,
+    ),
+    g.guestPath,
+  ]);
+  let closed = false;
   return {
-    files,
-    imports: {
-      'wasi:filesystem/preopens': { getDirectories: () => preopens.slice() },
-      'wasi:filesystem/types': {
-        Descriptor,
-        DirectoryEntryStream,
-        filesystemErrorCode: (_err: IoError): string | undefined => undefined,
-      },
+    imports: types({ 'wasi:filesystem/preopens': { getDirectories: () => preopens.slice() } }),
+    failure: () => client.failure,
+    close() {
+      if (closed) return;
+      closed = true;
+      scope.live.clear();
+      try {
+        client.call({
+          op: 'end',
+          session: client.session,
+          what: `closing the files of an instance (preopens ${grants.map((g) => `"${g.hostPath}"`).join(', ')})`,
+        });
+      } catch {
+        // The file I/O thread is blocked: on a connector's link the next instance closes them (`exclusive`);
+        // elsewhere (tests, the conformance kit) they stay open until the process ends.
+      }
     },
   };
 }

@@ -6,7 +6,7 @@ import { capabilityImports } from '../capabilities/index.js';
 import { cliImports } from './cli.js';
 import { clockAndRandomImports } from './clocks-random.js';
 import { deniedImports } from './denied.js';
-import { filesystemImports, type PreopenGrant } from './filesystem.js';
+import { filesystemImports, type FileLink, type PreopenGrant } from './filesystem.js';
 import { GuestLog, type GuestLogLimits } from './guest-log.js';
 import { ioImports } from './io.js';
 import { stdioSink, type StdioMode } from './stdio.js';
@@ -24,9 +24,34 @@ export interface ImportGrants {
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How the instance's host calls are run and bounded. */
+export interface ImportOptions {
+  /** The file I/O thread the guest's filesystem calls run on; required with preopens. */
+  files?: FileLink;
+  /** The connector's limits.call_timeout: bounds each file operation (fileBudgetMs), counted from the guest call's start. */
+  callTimeoutMs?: number;
+}
+
+/** The call timeout a host without a configuration applies (limits.call_timeout's default). */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a file operation may wait for its file I/O thread, counted from the start of
+ * the guest call: the call's timeout less a margin, so the operation gives up (with a
+ * message that names the path) before the watchdog ends the whole thread for the call.
+ */
+export function fileBudgetMs(callTimeoutMs: number): number {
+  return Math.max(1, callTimeoutMs - Math.min(callTimeoutMs / 4, 2_000));
+}
+
 /** An import object plus what must be released when the instance goes away. */
 export interface GuestImports {
   imports: Record<string, Record<string, unknown>>;
+  /** Marks the start and end of a guest call: host calls inside it share its deadline. */
+  beginCall(): void;
+  endCall(): void;
+  /** A host failure that ended the instance (a file operation that did not answer, the file I/O thread gone), if one did. */
+  hostFailure(): Error | undefined;
   /** What the guest wrote to stderr since the last call to this (at most 4 KiB): the explanation a trap comes with. */
   takeStderr(): string;
   /** Flushes partial stdio lines and closes files the guest left open. */
@@ -35,7 +60,7 @@ export interface GuestImports {
 
 const STDERR_KEPT_BYTES = 4096;
 
-export function buildImports(grants: ImportGrants, logger: Logger): GuestImports {
+export function buildImports(grants: ImportGrants, logger: Logger, options: ImportOptions = {}): GuestImports {
   // One budget per instance for host.log and stdio together: a flooding guest loses its
   // own lines, never another connector's, and cannot grow the log's buffers without bound.
   const guestLog = new GuestLog(logger, grants.logLimits);
@@ -46,7 +71,9 @@ export function buildImports(grants: ImportGrants, logger: Logger): GuestImports
     const value = process.env[name];
     if (value !== undefined) environment.push([name, value]);
   }
-  const fs = filesystemImports(grants.preopens ?? []);
+  const budgetMs = fileBudgetMs(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  let callStartedAt: number | undefined;
+  const fs = filesystemImports(grants.preopens ?? [], options.files, { budgetMs, deadline: () => (callStartedAt ?? Date.now()) + budgetMs });
   const capabilities = capabilityImports(grants.allowedHosts ?? [], logger);
   let recentStderr: Buffer[] = [];
   let recentBytes = 0;
@@ -75,6 +102,13 @@ export function buildImports(grants: ImportGrants, logger: Logger): GuestImports
   };
   return {
     imports,
+    beginCall() {
+      callStartedAt = Date.now();
+    },
+    endCall() {
+      callStartedAt = undefined;
+    },
+    hostFailure: () => fs.failure(),
     takeStderr() {
       const text = Buffer.concat(recentStderr).toString('utf8');
       recentStderr = [];
@@ -85,7 +119,7 @@ export function buildImports(grants: ImportGrants, logger: Logger): GuestImports
       stdout.flush();
       stderr.flush();
       guestLog.close();
-      fs.files.closeAll();
+      fs.close();
       capabilities.close();
     },
   };
