@@ -81,10 +81,27 @@ function connectorError(err: unknown): { kind: ConnectorErrorKind; message: stri
 }
 
 /**
+ * What a JS guest threw, when it was no connector-error. componentize-js returns a value
+ * thrown by an export as the call's `err`; one that is not a `{ tag, val }` of
+ * connector-error (a plain Error, a string) fails to convert, and the guest aborts after
+ * printing `invalid variant tag value \`undefined\` (received \`<the value>\`) specified
+ * for \`ConnectorError\``: the received value is the guest's own message. The end of the
+ * line may be cut when the value was long (stderr is kept up to 4 KiB).
+ */
+const UNCAUGHT_JS = /invalid variant tag value `undefined` \(received `([\s\S]*?)(?:`\) specified for `ConnectorError`|$)/;
+
+/**
  * A JS or Rust guest explains a crash on stderr (an uncaught exception, a panic)
  * before the engine hits `unreachable`; that text is the useful part.
  */
 function trapMessage(err: unknown, stderr: string): string {
+  const thrown = UNCAUGHT_JS.exec(stderr)?.[1];
+  if (thrown !== undefined) {
+    return (
+      `the guest threw ${capGuestText(thrown.trim())} (uncaught: a thrown value that is no connector-error is a crash, so the instance is discarded; ` +
+      "a JS guest reports an error it means with the SDK's invalidConfig, transient or permanent)"
+    );
+  }
   let engine = capGuestText(err instanceof Error ? err.message : String(err));
   // V8 reports a guest that recursed past the engine's stack as a RangeError; say what it is.
   if (err instanceof RangeError && /call stack size/i.test(err.message)) engine = `stack overflow: the guest recursed too deep (${engine})`;

@@ -16,6 +16,7 @@ export const FIXTURES = [
   { name: 'net-probe-sink', entry: 'sink.js', world: 'net-probe-sink' },
   { name: 'wrong-world', entry: 'guest.js', world: 'wrong-world' },
   { name: 'trap-sink', entry: 'sink.js', world: 'sink-connector' },
+  { name: 'throw-sink', entry: 'sink.js', world: 'sink-connector' },
   { name: 'echo-sink', entry: 'sink.js', world: 'sink-connector' },
   { name: 'memory-hog-sink', entry: 'sink.js', world: 'sink-connector' },
   { name: 'bad-batch-source', entry: 'source.js', world: 'source-connector' },

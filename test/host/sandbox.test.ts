@@ -150,12 +150,26 @@ describe('traps', () => {
   const batch = buildBatch([{ offset: 42n, payload: Buffer.from('x') }]);
 
   it('turns a guest crash into GuestTrapError with its message, and the instance stays dead', async () => {
+    const { logger, records } = captureLogger();
     const component = await loadComponent(fixtureGuest('trap-sink'), { logger, cache });
     const sink = await component.instantiateSink();
     sink.open('{}');
+    // The guest's own message, not componentize-js's failed conversion of the Error into a connector-error.
     assert.throws(
       () => sink.consume(topic, meta, batch),
-      (e: unknown) => e instanceof GuestTrapError && e.code === 'GUEST_TRAP' && e.call === 'consume' && e.message.includes('deliberate crash at offset 42'),
+      (e: unknown) =>
+        e instanceof GuestTrapError &&
+        e.code === 'GUEST_TRAP' &&
+        e.call === 'consume' &&
+        e.message.startsWith('the guest threw Error: trap-sink: deliberate crash at offset 42 (uncaught') &&
+        !e.message.includes('invalid variant'),
+    );
+    // The JS SDK printed where it was thrown; the host logged that as the guest's stderr.
+    const stderr = records.filter((r) => r.stream === 'stderr').map((r) => r.msg);
+    assert.ok(stderr.includes('consume() threw Error: trap-sink: deliberate crash at offset 42'), stderr.join('\n'));
+    assert.ok(
+      stderr.some((line) => /^consume@/.test(line)),
+      `a stack frame of the guest's consume: ${stderr.join('\n')}`,
     );
     assert.throws(
       () => sink.consume(topic, meta, batch),
@@ -170,6 +184,24 @@ describe('traps', () => {
       (e: unknown) => e instanceof GuestTrapError && e.message.includes('offset 43'),
     );
   });
+});
+
+describe('a JS guest that throws without the SDK', () => {
+  for (const [kind, thrown] of [
+    ['string', 'throw-sink: a string thrown'],
+    ['error', 'TypeError: throw-sink: a TypeError thrown'],
+  ] as const) {
+    it(`reports the ${kind} it threw as the trap's message`, async () => {
+      const component = await loadComponent(fixtureGuest('throw-sink'), { logger, cache });
+      const sink = await component.instantiateSink();
+      const message = thrown.replace(/^TypeError: /, '');
+      assert.throws(
+        () => sink.open(JSON.stringify({ throw: kind, message })),
+        (e: unknown) =>
+          e instanceof GuestTrapError && e.call === 'open' && e.message.startsWith(`the guest threw ${thrown} (uncaught`) && !/invalid variant/.test(e.message),
+      );
+    });
+  }
 });
 
 describe('source batch shape', () => {

@@ -175,6 +175,16 @@ test(
       .catch(() => undefined);
     assert.equal(bad ? [...messages(bad.batch)].length : 0, 0, 'no message from the malformed batch');
 
+    // The JS guest's uncaught Error reaches /stats as its own message, not as componentize-js's failed conversion.
+    const trapStats = ((await (await fetch(`${url}/stats`)).json()) as { connectors: { key: string; last_error?: { message: string } }[] }).connectors.find(
+      (c) => c.key === 'trap',
+    );
+    assert.match(
+      trapStats?.last_error?.message ?? '',
+      /^the guest threw Error: trap-sink: deliberate crash at offset \d+ \(uncaught/,
+      JSON.stringify(trapStats),
+    );
+
     assert.equal(runtime.child.exitCode, null, `the runtime is still running\n${runtime.tail()}`);
     assert.equal(await runtime.stop('SIGTERM'), 0, runtime.tail());
   },

@@ -2,6 +2,35 @@
 // `sink` and `source` interfaces, so a connector file holds only its logic.
 import { messages, messageCount } from './batch.js';
 
+/** Text for a thrown value that is not an Error; JSON where it has one, so `{ reason }` does not read `[object Object]`. */
+function describe(value) {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Runs a handler. A thrown connector error is the call's `err`; anything else thrown is a
+ * crash: the host discards the instance and explains it with the value's own message
+ * (componentize-js prints it while failing to convert it to a connector-error). An Error
+ * is printed here with its stack first, since only the guest knows where it came from;
+ * another value becomes an Error whose message is that value.
+ * @template T @param {string} call @param {() => T} run @returns {T}
+ */
+function guarded(call, run) {
+  try {
+    return run();
+  } catch (e) {
+    if (e !== null && typeof e === 'object' && 'payload' in e) throw e;
+    const error = e instanceof Error ? e : new Error(describe(e));
+    console.error(`${call}() threw ${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}`);
+    throw error;
+  }
+}
+
 /**
  * @typedef {object} Batch what a sink's consume receives: iterable messages plus the raw buffers
  * @property {number} count
@@ -19,13 +48,13 @@ import { messages, messageCount } from './batch.js';
 
 /**
  * The `sink` export. Throw invalidConfig/transient/permanent for a connector error;
- * anything else thrown is a trap.
+ * anything else thrown is a crash (the host logs its message and starts a new instance).
  * @param {SinkHandlers} handlers
  */
 export function sinkConnector(handlers) {
   return {
     /** @param {string} config */
-    open(config) { handlers.open?.(config); },
+    open(config) { guarded('open', () => handlers.open?.(config)); },
     /** @param {any} topic @param {any} metadata @param {{ index: Uint8Array, data: Uint8Array }} raw */
     consume(topic, metadata, raw) {
       /** @type {Batch} */
@@ -35,9 +64,9 @@ export function sinkConnector(handlers) {
         data: raw.data,
         [Symbol.iterator]: () => messages(raw),
       };
-      handlers.consume(topic, metadata, batch);
+      guarded('consume', () => handlers.consume(topic, metadata, batch));
     },
-    close() { handlers.close?.(); },
+    close() { guarded('close', () => handlers.close?.()); },
   };
 }
 
@@ -52,18 +81,20 @@ const utf8 = new TextEncoder();
 
 /**
  * The `source` export. `poll` returns a BatchBuilder (or built buffers) and an
- * optional state, as bytes or text (sent as UTF-8).
+ * optional state, as bytes or text (sent as UTF-8). Errors as for `sinkConnector`.
  * @param {SourceHandlers} handlers
  */
 export function sourceConnector(handlers) {
   return {
     /** @param {string} config @param {Uint8Array | undefined | null} state */
-    open(config, state) { handlers.open?.(config, state ?? undefined); },
+    open(config, state) { guarded('open', () => handlers.open?.(config, state ?? undefined)); },
     poll() {
-      const { batch, state } = handlers.poll();
-      const messages = 'build' in batch ? batch.build() : batch;
-      return { messages, state: typeof state === 'string' ? utf8.encode(state) : state };
+      return guarded('poll', () => {
+        const { batch, state } = handlers.poll();
+        const messages = 'build' in batch ? batch.build() : batch;
+        return { messages, state: typeof state === 'string' ? utf8.encode(state) : state };
+      });
     },
-    close() { handlers.close?.(); },
+    close() { guarded('close', () => handlers.close?.()); },
   };
 }

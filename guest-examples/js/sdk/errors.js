@@ -1,6 +1,6 @@
 // The three `connector-error` cases as throwable values. componentize-js turns a
 // thrown object that carries a `payload` into the call's `err(payload)`; anything
-// else thrown (a plain Error) is a trap, which the host treats as a crash.
+// else thrown (a plain Error) is a crash: the host logs its message and discards the instance.
 
 /** An error the connector reports on purpose; `payload` is the WIT variant value. */
 export class ConnectorError extends Error {
