@@ -44,7 +44,8 @@ export async function startRuntime(dir: string, configToml: string, env: NodeJS.
     for (const w of waiters) w();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  // 'close', not 'exit': the last lines on stdout may arrive after 'exit', and a test reads them once stop() resolves.
+  const exited = new Promise<number | string>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
 
   return {
     child,

@@ -317,17 +317,16 @@ export class FileThread {
     if (this.#ended) return true;
     Atomics.store(this.#views.words, Word.exit, 1);
     Atomics.notify(this.#views.words, Word.state);
+    // Held while waiting: with nothing else left to do, the process would otherwise end before this returns.
+    this.#worker.ref();
     let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      this.#exited.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
-        timer.unref();
-      }),
-    ]);
+    const ended = await Promise.race([this.#exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
     clearTimeout(timer);
-    // Also stops a thread that is slow to see the exit word; one blocked in a system call stays.
-    if (!ended) void this.#worker.terminate();
+    if (!ended) {
+      // Also stops a thread that is slow to see the exit word; one blocked in a system call stays, unheld.
+      this.#worker.unref();
+      void this.#worker.terminate();
+    }
     return ended;
   }
 }
