@@ -114,7 +114,7 @@ export const ERROR_CODE_RULES: Readonly<Record<string, Rule>> = {
     restart: false,
     what: 'worker blocked in a system call after termination',
     action:
-      "find the hung file system or mount inside the connector's preopens, then restart the runtime (the blocked thread is released only with the process)",
+      "restart the runtime (the blocked thread is released only with the process), and report it: the host calls known to block (file system, network) run off the connector's thread",
   },
   HOST_GRANT: {
     restart: false,

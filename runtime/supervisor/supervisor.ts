@@ -102,7 +102,8 @@ class ConnectorHandle {
 
 /**
  * How long a terminated worker may take to exit. Past it, the worker is blocked in a
- * system call V8 cannot interrupt (a hung network or FUSE mount): it is abandoned.
+ * system call V8 cannot interrupt: it is abandoned. (File system calls, which a hung
+ * mount blocks, run on the connector's file I/O thread instead, see #closeFiles.)
  */
 const TERMINATE_GRACE_MS = 5_000;
 /** How long a file I/O thread may take to end at shutdown; past it, it is blocked on a hung mount. */
@@ -409,7 +410,7 @@ export class Supervisor {
       code: 'WORKER_STUCK',
       message:
         `the worker did not exit ${TERMINATE_GRACE_MS} ms after it was terminated (guest call ${call}()): it is blocked in a system call the runtime cannot interrupt, ` +
-        'such as a read on a hung network or FUSE mount inside a preopen; the connector is failed and will not be restarted, and the runtime must be killed to release that thread',
+        "(file system calls run on the connector's file I/O thread, so this is one the runtime does not know to block); the connector is failed and will not be restarted, and the runtime must be killed to release that thread",
     };
     handle.setState('failed');
     handle.logger.error({ err: handle.lastError }, handle.lastError.message);
