@@ -4,7 +4,7 @@ import { leakProbe, PROBE_CASES, sinkProbes, type ProbeBatch } from './batches.j
 import { fail, pass, type CaseRunner } from './case-runner.js';
 import { describe, type Harness } from './harness.js';
 import { memoryCase, memoryTitle, type LeakOptions } from './memory-case.js';
-import type { BatchMetadata, TopicMetadata } from '../host/index.js';
+import type { BatchMetadata, MessageFailure, TopicMetadata } from '../host/index.js';
 
 const CLOSE_TITLE = 'close after use succeeds';
 
@@ -30,7 +30,15 @@ async function consumeProbe(runner: CaseRunner, harness: Harness, config: string
       meta: metaOf(probe),
       batch: { index: probe.batch.index, data: probe.batch.data },
     });
-    if (out.type === 'ok') return pass(`call ${out.ms.toFixed(1)} ms`);
+    if (out.type === 'ok') {
+      // Messages the sink named as failed (sink-results) count as that error for those messages alone.
+      const failures = (out.value ?? []) as readonly MessageFailure[];
+      if (failures.length === 0) return pass(`call ${out.ms.toFixed(1)} ms`);
+      const first = failures[0];
+      const named = `named ${failures.length} of ${probe.batch.count} message(s) as failed, first entry ${first.entry}: ${first.kind}(${JSON.stringify(first.message)})`;
+      if (probe.permanentAccepted && failures.every((f) => f.kind === 'permanent')) return pass(`${named}, which is allowed for this content`);
+      return fail(`consume returned ok but ${named}`);
+    }
     if (out.type === 'connector-error' && out.kind === 'permanent' && probe.permanentAccepted) {
       return pass(`refused with permanent(${JSON.stringify(out.message)}), which is allowed for this content`);
     }

@@ -5,6 +5,10 @@ import { checkBatchShape, INDEX_ENTRY_SIZE, toBuffer, type FlatBatch } from '../
 import { ConnectorCallError, GuestBatchError, GuestTrapError, type ConnectorCall, type ConnectorErrorKind } from './errors.js';
 import type { GuestImports } from './wasi/imports.js';
 import type { WasmMemory } from './wasm.js';
+import { capGuestText } from './guest-text.js';
+import type { MessageFailure, SinkResults } from './sink-results.js';
+
+export { MAX_GUEST_TEXT, capGuestText } from './guest-text.js';
 
 export interface TopicMetadata {
   stream: string;
@@ -20,7 +24,8 @@ export interface BatchMetadata {
 
 export interface SinkGuest {
   open(config: string): void;
-  consume(topic: TopicMetadata, meta: BatchMetadata, batch: FlatBatch): void;
+  /** Returns the messages the guest named as failed (`sink-results`), in entry order; usually none. */
+  consume(topic: TopicMetadata, meta: BatchMetadata, batch: FlatBatch): readonly MessageFailure[];
   close(): void;
   memoryBytes(): number;
 }
@@ -53,24 +58,6 @@ export interface SourceExports {
 }
 
 const KINDS: readonly ConnectorErrorKind[] = ['invalid-config', 'transient', 'permanent'];
-
-/**
- * The longest text from a guest the host keeps (an error's message, a trap's
- * explanation), in UTF-16 code units: everything after it is cut where the text
- * enters the host, so a guest's 32 MiB error string never reaches the log, the
- * stats, the API or a restart loop.
- */
-export const MAX_GUEST_TEXT = 4096;
-
-/** `text` cut to MAX_GUEST_TEXT, with a note of how long it was. */
-export function capGuestText(text: string): string {
-  if (text.length <= MAX_GUEST_TEXT) return text;
-  // Do not split a surrogate pair.
-  let end = MAX_GUEST_TEXT;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${text.slice(0, end)}… [cut: the guest's text was ${text.length} characters, the host keeps ${MAX_GUEST_TEXT}]`;
-}
 
 /** jco throws a ComponentError whose `payload` is the err value; for us `{ tag, val }`. */
 function connectorError(err: unknown): { kind: ConnectorErrorKind; message: string } | undefined {
@@ -161,6 +148,11 @@ export class GuestCore {
     return error;
   }
 
+  /** The instance's `sink-results` collector. */
+  get sinkResults(): SinkResults {
+    return this.#imports.sinkResults;
+  }
+
   /** Called after the guest's own close (whether it succeeded or not). */
   release(): void {
     if (this.#closed) return;
@@ -194,10 +186,20 @@ function closeAndMemory(exports: { close(): void }, core: GuestCore): { close():
 export function sinkGuest(exports: SinkExports, core: GuestCore): SinkGuest {
   return {
     open: (config) => core.call('open', () => exports.open(config)),
-    consume: (topic, meta, batch) =>
-      core.call('consume', () =>
-        exports.consume({ streamName: topic.stream, topicName: topic.topic }, meta, { index: view(batch.index), data: view(batch.data) }),
-      ),
+    consume: (topic, meta, batch) => {
+      const results = core.sinkResults;
+      results.begin(batch.count);
+      try {
+        core.call('consume', () =>
+          exports.consume({ streamName: topic.stream, topicName: topic.topic }, meta, { index: view(batch.index), data: view(batch.data) }),
+        );
+      } catch (err) {
+        // An err (or a trap) fails the whole batch: what the call reported about single messages no longer applies.
+        results.end();
+        throw err;
+      }
+      return results.end();
+    },
     ...closeAndMemory(exports, core),
   };
 }

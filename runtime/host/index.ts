@@ -3,6 +3,8 @@
 export { loadComponent } from './load.js';
 export type { ConnectorKind, Preopen, Grants, LoadOptions, LoadedComponent, LoadTimings } from './load.js';
 export type { TopicMetadata, Schema, BatchMetadata, SinkGuest, SourceGuest } from './guest.js';
+export type { MessageFailure } from './sink-results.js';
+export { SinkResultsMisuseError } from './sink-results.js';
 export { TranspileCache } from './transpile-cache.js';
 export { FileThread, FileThreadError } from './wasi/file-link.js';
 export {

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { Field, INDEX_ENTRY_SIZE, type FlatBatch } from '../batch/flat-batch.js';
 import type { SinkConfig, SinkStreamConfig } from '../config/index.js';
-import { ConnectorCallError, type SinkGuest } from '../host/index.js';
+import { ConnectorCallError, type MessageFailure, type SinkGuest } from '../host/index.js';
 import { closeQuietly, deadLetterTarget, ensureTopics, loadConnectorComponent, openOrStop } from './guest-lifecycle.js';
 import { checkAndTransform } from './check-batch.js';
 import { compileTransforms, type TransformChain } from './transforms/index.js';
@@ -13,7 +13,7 @@ import { SchemaChecker } from './schema/index.js';
 import { observeStage, type ConnectorStats } from './stats.js';
 import { GuestWatch } from './guest-watch.js';
 import { backoffDelay, sleep } from '../timing/backoff.js';
-import { divertOrStop, type DeadLetterOrigin } from './dead-letter.js';
+import { divertOrStop, type DeadLetterEntry, type DeadLetterOrigin } from './dead-letter.js';
 import type { ConsumerRef, PipelineIggy, PolledBatch } from './iggy-port.js';
 import { retryIggy } from './iggy-retry.js';
 import { OffsetCommits } from './offset-commits.js';
@@ -198,10 +198,12 @@ async function deliver(loop: TopicLoop, polled: PolledBatch, check: PayloadCheck
   if (batch.count > 0) {
     const outcome = await consumeWithRetry(loop, batch, polled.partitionId);
     if (outcome.kind === 'shutdown') return false;
-    if (outcome.kind === 'failed') {
-      const all = Array.from({ length: batch.count }, (_, entry) => ({ entry, reason: outcome.reason }));
-      const reason = `sink refused the batch: ${outcome.reason}`;
-      await divertOrStop({ ...loop, errors: config.errors }, batch, all, origin, reason, stoppedAt(reason, origin));
+    if (outcome.failed.length > 0) {
+      const whole = outcome.failed.length === batch.count && outcome.wholeBatch;
+      const reason = whole
+        ? `sink refused the batch: ${outcome.failed[0].reason}`
+        : `sink refused ${outcome.failed.length} of ${batch.count} message(s), first: ${outcome.failed[0].reason}`;
+      await divertOrStop({ ...loop, errors: config.errors }, batch, outcome.failed, origin, reason, stoppedAt(reason, origin));
     }
   }
   commits.defer(polled.partitionId, lastOffsetOf(polled.batch));
@@ -209,41 +211,84 @@ async function deliver(loop: TopicLoop, polled: PolledBatch, check: PayloadCheck
   return true;
 }
 
-type ConsumeOutcome = { kind: 'ok' } | { kind: 'shutdown' } | { kind: 'failed'; reason: string };
+/**
+ * `failed`: entries of the batch to dead-letter (or stop on), in entry order, each with its reason;
+ * `wholeBatch` when they are there because the call failed as a whole.
+ */
+type ConsumeOutcome = { kind: 'shutdown' } | { kind: 'done'; failed: DeadLetterEntry[]; wholeBatch: boolean };
 
+/**
+ * Calls `consume` until every message of `batch` is delivered or failed for good. A transient
+ * error of the call offers the same messages again; messages the guest named as transient
+ * failures (`sink-results`) are offered again alone, as a smaller batch with the same data.
+ * Both count against `errors.max_retries`, with the same backoff.
+ */
 async function consumeWithRetry(loop: TopicLoop, batch: FlatBatch, partitionId: number): Promise<ConsumeOutcome> {
   const { guest, watch, stream, topic, config, stats, logger, signal } = loop;
-  const meta = {
-    partitionId,
-    currentOffset: batch.index.readBigUInt64LE(Field.offset),
-    schema: stream.schema,
-    messageCount: batch.count,
-  };
   const topicMeta = { stream: stream.stream, topic };
   const policy = config.errors;
+  const failed: DeadLetterEntry[] = [];
+  let offered = batch;
+  // Entry of `offered` → entry of `batch`; undefined while `offered` is `batch` itself.
+  let origins: number[] | undefined;
+  const toBatch = (entry: number): number => (origins ? origins[entry] : entry);
+  const backOff = async (attempt: number, what: Record<string, unknown>, message: string): Promise<boolean> => {
+    stats.retries += 1;
+    const delay = backoffDelay(attempt, policy.retryInitialMs, policy.retryMaxMs);
+    logger.warn({ ...what, attempt: attempt + 1, delayMs: delay }, message);
+    await sleep(delay, signal);
+    return !signal.aborted;
+  };
   for (let attempt = 0; ; attempt++) {
+    const exhausted = policy.maxRetries > 0 && attempt + 1 >= policy.maxRetries;
+    const meta = { partitionId, currentOffset: offered.index.readBigUInt64LE(Field.offset), schema: stream.schema, messageCount: offered.count };
     const started = performance.now();
+    let reported: readonly MessageFailure[];
     try {
-      watch.call('consume', () => guest.consume(topicMeta, meta, batch));
+      reported = watch.call('consume', () => guest.consume(topicMeta, meta, offered));
       observeStage(stats, 'guest_call', (performance.now() - started) / 1000);
-      stats.messagesOut += batch.count;
-      return { kind: 'ok' };
     } catch (error) {
       if (!(error instanceof ConnectorCallError)) throw error; // traps and limits: the worker restarts
       stats.errors += 1;
       stats.lastError = error.message;
-      const exhausted = policy.maxRetries > 0 && attempt + 1 >= policy.maxRetries;
       if (error.kind === 'transient' && !exhausted) {
-        stats.retries += 1;
-        const delay = backoffDelay(attempt, policy.retryInitialMs, policy.retryMaxMs);
-        logger.warn({ err: error, attempt: attempt + 1, delayMs: delay }, 'sink consume failed (transient); retrying the same batch');
-        await sleep(delay, signal);
-        if (signal.aborted) return { kind: 'shutdown' };
+        if (!(await backOff(attempt, { err: error }, 'sink consume failed (transient); retrying the same batch'))) return { kind: 'shutdown' };
         continue;
       }
       if (error.kind === 'invalid-config') throw error;
       logger.error({ err: error, attempts: attempt + 1 }, 'sink consume failed permanently');
-      return { kind: 'failed', reason: error.message };
+      for (let e = 0; e < offered.count; e++) failed.push({ entry: toBatch(e), reason: error.message });
+      return { kind: 'done', failed: failed.sort(byEntry), wholeBatch: origins === undefined };
     }
+    stats.messagesOut += offered.count - reported.length;
+    if (reported.length === 0) return { kind: 'done', failed: failed.sort(byEntry), wholeBatch: false };
+    stats.errors += 1;
+    stats.lastError = reported[0].message;
+    const again: number[] = [];
+    for (const f of reported) {
+      const at = offsetAt(offered, f.entry);
+      if (f.kind === 'invalid-config') throw new ConnectorCallError('invalid-config', 'consume', `message at offset ${at}: ${f.message}`);
+      if (f.kind === 'transient' && !exhausted) again.push(toBatch(f.entry));
+      else failed.push({ entry: toBatch(f.entry), reason: f.kind === 'transient' ? `${f.message} (transient, ${attempt + 1} attempt(s))` : f.message });
+    }
+    if (again.length === 0) return { kind: 'done', failed: failed.sort(byEntry), wholeBatch: false };
+    const first = reported.find((f) => f.kind === 'transient');
+    if (
+      !(await backOff(attempt, { count: again.length, of: batch.count, first: first?.message }, 'sink failed some messages (transient); offering them again'))
+    ) {
+      return { kind: 'shutdown' };
+    }
+    origins = again;
+    offered = pickEntries(batch, again);
   }
+}
+
+const byEntry = (a: DeadLetterEntry, b: DeadLetterEntry): number => a.entry - b.entry;
+const offsetAt = (batch: FlatBatch, entry: number): bigint => batch.index.readBigUInt64LE(entry * INDEX_ENTRY_SIZE + Field.offset);
+
+/** The messages `entries` of `batch` as a batch of their own: a new index over the same data. */
+function pickEntries(batch: FlatBatch, entries: readonly number[]): FlatBatch {
+  const index = Buffer.allocUnsafe(entries.length * INDEX_ENTRY_SIZE);
+  entries.forEach((e, i) => batch.index.copy(index, i * INDEX_ENTRY_SIZE, e * INDEX_ENTRY_SIZE, (e + 1) * INDEX_ENTRY_SIZE));
+  return { count: entries.length, index, data: batch.data };
 }

@@ -2,7 +2,7 @@
 // `npm run bench`: builds what is missing, runs the benchmark suites (guest boundary, real connectors,
 // sink and source end to end, latency, profiles) and writes bench/results.json,
 // bench/results.md and bench/throughput.svg. Not a test: nothing here asserts.
-// Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors,native,scale
+// Options: --runs=3 --count=1000000 --only=boundary,sink,source,latency,profile,connectors,native,scale --connectors=postgres,http
 //          --target=real|dev --ab-root=<checkout> --variants=<native suite rows> --boundary-ms=1000 --latency-seconds=15 --quick --skip-build --keep-profiles
 //          --report-only (re-render bench/results.md and the chart from bench/results.json)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     count: { type: 'string' },
     only: { type: 'string' },
+    connectors: { type: 'string' },
     target: { type: 'string' },
     'ab-root': { type: 'string' },
     variants: { type: 'string' },
@@ -42,7 +43,13 @@ const options = {
   latencySeconds: Number(values['latency-seconds'] ?? (quick ? 5 : 15)),
   profileCount: Number(values['profile-count'] ?? (quick ? 200_000 : 1_000_000)),
   only: values.only ? values.only.split(',') : SUITES,
+  // The connectors suite's targets: postgres, http or both.
+  connectors: values.connectors ? values.connectors.split(',') : ['postgres', 'http'],
 };
+if (options.connectors.some((c) => c !== 'postgres' && c !== 'http')) {
+  console.error(`--connectors=${values.connectors}: expected some of postgres,http`);
+  process.exit(2);
+}
 // The broker of the end-to-end suites: the real Iggy server where ../shared/iggy/ is present,
 // else the dev broker (lib/children.mjs, brokerTarget); --target or BENCH_TARGET overrides.
 if (values.target !== undefined) {
@@ -176,7 +183,7 @@ const suites = {
   boundary: async () => (await import('./suites/boundary.mjs')).runBoundarySuite({ runs: options.runs, ms: options.boundaryMs, log }),
   sink: async () => (await import('./suites/sink.mjs')).runSinkSuite({ runs: options.runs, count: options.count, scratch, log }),
   source: async () => (await import('./suites/source.mjs')).runSourceSuite({ runs: options.runs, count: options.count, scratch, log }),
-  connectors: async () => (await import('./suites/connectors.mjs')).runConnectorsSuite({ runs: options.runs, count: options.count, scratch, log }),
+  connectors: async () => (await import('./suites/connectors.mjs')).runConnectorsSuite({ runs: options.runs, count: options.count, targets: options.connectors, scratch, log }),
   native: async () => (await import('./suites/native.mjs')).runNativeSuite({ runs: options.runs, count: options.count, scratch, log }),
   scale: async () => (await import('./suites/scale.mjs')).runScaleSuite({ runs: Math.min(options.runs, 2), count: Math.round(options.count / 4), scratch, log }),
   latency: async () => (await import('./suites/latency.mjs')).runLatencySuite({ runs: options.runs, rate: 10_000, seconds: options.latencySeconds, warmupSeconds: 2, scratch, log }),

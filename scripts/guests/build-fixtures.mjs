@@ -22,6 +22,7 @@ export const FIXTURES = [
   { name: 'bad-batch-source', entry: 'source.js', world: 'source-connector' },
   { name: 'bad-message-source', entry: 'source.js', world: 'source-connector' },
   { name: 'flaky-sink', entry: 'sink.js', world: 'sink-connector' },
+  { name: 'partial-sink', entry: 'sink.js', world: 'sink-connector' },
   { name: 'hang-sink', entry: 'sink.js', world: 'sink-connector' },
   { name: 'log-flood-sink', entry: 'sink.js', world: 'flood-sink' },
 ];

@@ -3,6 +3,7 @@
 // answers with an error code the guest can see.
 import type { Logger } from '../../log/logger.js';
 import { capabilityImports } from '../capabilities/index.js';
+import { SinkResults } from '../sink-results.js';
 import { cliImports } from './cli.js';
 import { clockAndRandomImports } from './clocks-random.js';
 import { deniedImports } from './denied.js';
@@ -52,6 +53,8 @@ export interface GuestImports {
   endCall(): void;
   /** A host failure that ended the instance (a file operation that did not answer, the file I/O thread gone), if one did. */
   hostFailure(): Error | undefined;
+  /** Where a sink's `sink-results.fail-messages` calls land during `consume`. */
+  sinkResults: SinkResults;
   /** What the guest wrote to stderr since the last call to this (at most 4 KiB): the explanation a trap comes with. */
   takeStderr(): string;
   /** Flushes partial stdio lines and closes files the guest left open. */
@@ -75,6 +78,7 @@ export function buildImports(grants: ImportGrants, logger: Logger, options: Impo
   let callStartedAt: number | undefined;
   const fs = filesystemImports(grants.preopens ?? [], options.files, { budgetMs, deadline: () => (callStartedAt ?? Date.now()) + budgetMs });
   const capabilities = capabilityImports(grants.allowedHosts ?? [], logger);
+  const sinkResults = new SinkResults();
   let recentStderr: Buffer[] = [];
   let recentBytes = 0;
   const stderrWrite = (bytes: Uint8Array) => {
@@ -99,6 +103,7 @@ export function buildImports(grants: ImportGrants, logger: Logger, options: Impo
     ...fs.imports,
     ...deniedImports(),
     ...capabilities.imports,
+    ...sinkResults.imports,
   };
   return {
     imports,
@@ -109,6 +114,7 @@ export function buildImports(grants: ImportGrants, logger: Logger, options: Impo
       callStartedAt = undefined;
     },
     hostFailure: () => fs.failure(),
+    sinkResults,
     takeStderr() {
       const text = Buffer.concat(recentStderr).toString('utf8');
       recentStderr = [];

@@ -224,12 +224,13 @@ async function startPostgres(BenchRunError) {
 }
 
 /** `count` is the suite's --count; the connectors move a fifth of it (200,000 by default). */
-export async function runConnectorsSuite({ runs, count: requested, scratch, log }) {
+export async function runConnectorsSuite({ runs, count: requested, targets = ['postgres', 'http'], scratch, log }) {
   const { BenchRunError } = await import('../lib/errors.mjs');
   const { startBroker, runRole, measureRuntime } = await import('../lib/children.mjs');
   const { sinkConfig, CONNECTOR_GUESTS } = await import('../lib/configs.mjs');
   const { summarise, ratio } = await import('../lib/stats.mjs');
-  for (const v of CONNECTOR_VARIANTS) {
+  const variants = CONNECTOR_VARIANTS.filter((v) => targets.includes(v.target));
+  for (const v of variants) {
     if (v.guest && !existsSync(CONNECTOR_GUESTS[v.guest])) throw new BenchRunError(`${CONNECTOR_GUESTS[v.guest]} is missing: run \`node scripts/build-guests.mjs --only=rust\` (or drop --skip-build)`);
   }
   const count = Math.max(BATCH, Math.round(requested / 5 / BATCH) * BATCH);
@@ -237,18 +238,18 @@ export async function runConnectorsSuite({ runs, count: requested, scratch, log 
   try {
     const broker = await startBroker();
     owned.push(() => broker.child.stop());
-    const postgres = await startPostgres(BenchRunError);
-    owned.push(() => postgres.stop());
+    const postgres = targets.includes('postgres') ? await startPostgres(BenchRunError) : undefined;
+    if (postgres) owned.push(() => postgres.stop());
     const endpoint = await startBulkEndpoint();
     owned.push(() => endpoint.close());
     const preload = await runRole('preload', { port: broker.port, stream: STREAM, topic: TOPIC, count, batch: BATCH });
-    log(`connectors: preloaded ${count.toLocaleString('en-US')} messages (${(preload.payloadBytes / count).toFixed(0)} B payloads); PostgreSQL on port ${postgres.port}, bulk endpoint on port ${endpoint.port}`);
+    log(`connectors: preloaded ${count.toLocaleString('en-US')} messages (${(preload.payloadBytes / count).toFixed(0)} B payloads); ${postgres ? `PostgreSQL on port ${postgres.port}, ` : ''}bulk endpoint on port ${endpoint.port}`);
 
     const rowsIn = async (table) => Number((await postgres.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
-    const samples = Object.fromEntries(CONNECTOR_VARIANTS.map((v) => [v.name, []]));
+    const samples = Object.fromEntries(variants.map((v) => [v.name, []]));
     // Variants interleave within each round so that a noisy moment hits all of them alike.
     for (let r = 0; r < runs; r++) {
-      for (const v of CONNECTOR_VARIANTS) {
+      for (const v of variants) {
         const tag = `${v.name.replace('-', '_')}_${r}`;
         const table = `bench_${tag}`;
         const path = `/${tag}/_bulk`;
@@ -276,8 +277,8 @@ export async function runConnectorsSuite({ runs, count: requested, scratch, log 
         log(`connectors ${v.name} run ${r + 1}/${runs}: ${Math.round(result.rate).toLocaleString('en-US')} msgs/s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
       }
     }
-    const baseOf = Object.fromEntries(CONNECTOR_VARIANTS.filter((v) => v.baseline).map((v) => [v.target, summarise(samples[v.name].map((s) => s.rate)).median]));
-    return CONNECTOR_VARIANTS.map((v) => {
+    const baseOf = Object.fromEntries(variants.filter((v) => v.baseline).map((v) => [v.target, summarise(samples[v.name].map((s) => s.rate)).median]));
+    return variants.map((v) => {
       const rate = summarise(samples[v.name].map((s) => s.rate));
       return {
         name: v.name,

@@ -28,7 +28,7 @@ pub use error::Error;
 pub use headers::{Header, HeaderKind, HeaderValue, Headers, HeadersIter};
 pub use messages::{Message, Messages};
 pub use metadata::{BatchMetadata, Schema, TopicMetadata};
-pub use sink::Sink;
+pub use sink::{fail_messages, MessageFailure, Sink};
 pub use source::Source;
 
 /// Used by the export macros; not part of the API.

@@ -12,13 +12,40 @@ pub trait Sink: Sized + 'static {
     /// Parses `config` (a JSON object, `{}` when there is none) and prepares.
     fn open(config: &str) -> Result<Self, Error>;
 
-    /// Handles every message of one batch, or fails the whole batch.
+    /// Handles every message of one batch, or fails the whole batch. Single
+    /// messages that failed while the others were delivered are reported with
+    /// [`fail_messages`] before returning `Ok(())`.
     fn consume(&mut self, topic: &TopicMetadata, meta: &BatchMetadata, messages: Messages<'_>) -> Result<(), Error>;
 
     /// Flushes and releases resources. The instance is not called again.
     fn close(&mut self) -> Result<(), Error> {
         Ok(())
     }
+}
+
+/// One message of the batch in hand that failed while the others were
+/// delivered: `entry` is its position in the batch (0-based, the order
+/// [`Messages`] yields), `error` what failed, with the meaning it has for a
+/// whole batch (`Transient`: offered again, alone with the other transient
+/// ones; `Permanent`: dead-lettered or the connector stops, as configured).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageFailure {
+    pub entry: u32,
+    pub error: Error,
+}
+
+/// Reports failed messages of the batch being consumed (`sink-results` in
+/// `wit/sink.wit`). Call it from `consume`, then return `Ok(())`: the host
+/// dead-letters or retries exactly these messages and commits the batch. If
+/// `consume` returns `Err`, the whole batch fails and this report is dropped.
+/// An entry outside the batch, or a call outside `consume`, traps.
+pub fn fail_messages(failures: &[MessageFailure]) {
+    use crate::bindings::sink::iggy::connector::sink_results as wit;
+    if failures.is_empty() {
+        return;
+    }
+    let list: Vec<wit::MessageFailure> = failures.iter().map(|f| wit::MessageFailure { entry: f.entry, error: f.error.clone().into() }).collect();
+    wit::fail_messages(&list);
 }
 
 /// Exports `$connector` (a type implementing [`Sink`]) as the component's
