@@ -26,6 +26,11 @@ export interface SinkGuest {
   open(config: string): void;
   /** Returns the messages the guest named as failed (`sink-results`), in entry order; usually none. */
   consume(topic: TopicMetadata, meta: BatchMetadata, batch: FlatBatch): readonly MessageFailure[];
+  /**
+   * Host work (pure, quick, never calling the guest) to run on this thread once, while the guest
+   * waits for a capability (an HTTP request, a SQL statement) in a call; undefined clears it.
+   */
+  whileWaiting(work: (() => void) | undefined): void;
   close(): void;
   memoryBytes(): number;
 }
@@ -148,6 +153,10 @@ export class GuestCore {
     return error;
   }
 
+  whileWaiting(work: (() => void) | undefined): void {
+    this.#imports.whileWaiting(work);
+  }
+
   /** The instance's `sink-results` collector. */
   get sinkResults(): SinkResults {
     return this.#imports.sinkResults;
@@ -200,6 +209,7 @@ export function sinkGuest(exports: SinkExports, core: GuestCore): SinkGuest {
       }
       return results.end();
     },
+    whileWaiting: (work) => core.whileWaiting(work),
     ...closeAndMemory(exports, core),
   };
 }

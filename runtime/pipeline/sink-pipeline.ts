@@ -8,7 +8,7 @@ import type { SinkConfig, SinkStreamConfig } from '../config/index.js';
 import { ConnectorCallError, type MessageFailure, type SinkGuest } from '../host/index.js';
 import { closeQuietly, deadLetterTarget, ensureTopics, loadConnectorComponent, openOrStop } from './guest-lifecycle.js';
 import { checkAndTransform } from './check-batch.js';
-import { compileTransforms, type TransformChain } from './transforms/index.js';
+import { compileTransforms, type ChainResult, type TransformChain } from './transforms/index.js';
 import { SchemaChecker } from './schema/index.js';
 import { observeStage, type ConnectorStats } from './stats.js';
 import { GuestWatch } from './guest-watch.js';
@@ -96,18 +96,33 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
   let nextPartition = 0;
   logger.info({ stream: stream.stream, topic, consumer: consumer.name, partitions }, 'consuming');
 
-  // Read-ahead: while the guest works on a full batch, the poll for the batch after it is
-  // already on the wire (from an explicit offset, so it does not wait for the commit), written
-  // together with the previous batch's commit.
-  let ahead: ReadAhead | undefined;
+  // Read-ahead: while the guest works on a full batch, the polls for the next two batches are
+  // already on the wire (from explicit offsets, so they do not wait for the commit), written
+  // together with the previous batch's commit. The nearer one had a whole batch's time to
+  // arrive, so it is usually decoded (in the turn of the event loop below) before the guest gets
+  // this batch; when the guest then waits in `consume` for a capability (its HTTP request, its
+  // SQL), this thread checks and transforms that next batch in the meantime.
+  const aheads: ReadAhead[] = [];
+  const prepareNext = (): void => {
+    const next = aheads[0];
+    if (next?.polled && next.polled.batch.count > 0 && !next.prepared) next.prepared = checkAndTransform(chain, next.polled.batch, checker, loop.stats);
+  };
   const commits = new OffsetCommits({ client, stream: stream.stream, topic, consumer, stats: loop.stats, logger });
   try {
     while (!signal.aborted) {
       let polled: PolledBatch | undefined;
+      let prepared: ChainResult | undefined;
       const pollStarted = performance.now();
-      if (ahead) {
-        polled = await ahead.settled;
-        ahead = undefined;
+      const next = aheads.shift();
+      if (next) {
+        polled = await next.settled;
+        prepared = next.prepared;
+        // The farther read-ahead assumed this batch would be full; if it was not, it starts in the wrong place.
+        const after = aheads[0];
+        if (after && (polled === undefined || polled.batch.count === 0 || lastOffsetOf(polled.batch) + 1n !== after.from)) {
+          aheads.length = 0;
+          await after.settled;
+        }
       }
       if (!polled) {
         // A poll from the stored offset must see every commit before it: the server may answer a
@@ -135,12 +150,18 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
       // event loop ends; the guest call below is synchronous and may be long (or hang until
       // call_timeout, and the thread is then terminated), so they go before it.
       let written = commits.send();
-      if (polled.batch.count >= stream.batchSize && (polled.currentOffset === undefined || polled.currentOffset > last)) {
-        ahead = readAhead(() => client.poll(stream.stream, topic, consumer, polled.partitionId, stream.batchSize, last + 1n));
-        written = true;
+      if (polled.batch.count >= stream.batchSize) {
+        const batched = polled;
+        const size = BigInt(stream.batchSize);
+        const more = (from: bigint): boolean => batched.currentOffset === undefined || batched.currentOffset >= from;
+        const poll = (from: bigint): ReadAhead =>
+          readAhead(from, () => client.poll(stream.stream, topic, consumer, batched.partitionId, stream.batchSize, from));
+        if (aheads.length === 0 && more(last + 1n)) aheads.push(poll(last + 1n));
+        if (aheads.length === 1 && aheads[0].from === last + 1n && more(last + 1n + size)) aheads.push(poll(last + 1n + size));
+        written ||= aheads.length > 0;
       }
       if (written) await new Promise<void>((resolve) => setImmediate(resolve));
-      const delivered = await deliver(loop, polled, { chain, checker }, commits);
+      const delivered = await deliver(loop, polled, { chain, checker, prepared, prepareNext }, commits);
       if (!delivered) break; // shutdown while retrying: leave this batch's offset where it is, the batch comes again
       if (polled.currentOffset !== undefined) {
         loop.stats.lag[`${stream.stream}/${topic}/${polled.partitionId}`] = Math.max(0, Number(polled.currentOffset - last));
@@ -152,8 +173,8 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
     await commits.settle();
     throw error;
   } finally {
-    // A read-ahead still in flight is dropped: its messages are polled again from the stored offset.
-    await ahead?.settled;
+    // Read-aheads still in flight are dropped: their messages are polled again from the stored offset.
+    await Promise.all(aheads.map((a) => a.settled));
   }
   await commits.flush();
 }
@@ -162,15 +183,26 @@ async function consumeTopic(loop: TopicLoop): Promise<void> {
 interface PayloadCheck {
   chain: TransformChain;
   checker: SchemaChecker;
+  /** This batch's result when it was prepared while the guest waited on the one before. */
+  prepared: ChainResult | undefined;
+  /** Prepares the next batch, if its reply is in; run while the guest waits for a capability. */
+  prepareNext: () => void;
 }
 
-/** A poll already sent; settles to undefined on failure, so the loop falls back to a normal poll. */
+/** A poll already sent from `from`; settles to undefined on failure, so the loop falls back to a normal poll. */
 interface ReadAhead {
+  from: bigint;
   settled: Promise<PolledBatch | undefined>;
+  /** The batch once the reply is in. */
+  polled?: PolledBatch;
+  /** Its checks and transforms, when they were done while the guest waited. */
+  prepared?: ChainResult;
 }
 
-function readAhead(poll: () => Promise<PolledBatch>): ReadAhead {
-  return { settled: poll().catch(() => undefined) };
+function readAhead(from: bigint, poll: () => Promise<PolledBatch>): ReadAhead {
+  const ahead: ReadAhead = { from, settled: poll().catch(() => undefined) };
+  void ahead.settled.then((polled) => (ahead.polled = polled));
+  return ahead;
 }
 
 const stoppedAt = (reason: string, o: DeadLetterOrigin): string =>
@@ -183,9 +215,10 @@ const lastOffsetOf = (batch: FlatBatch): bigint => batch.index.readBigUInt64LE((
  * shutdown interrupted it before the commit.
  */
 async function deliver(loop: TopicLoop, polled: PolledBatch, check: PayloadCheck, commits: OffsetCommits): Promise<boolean> {
-  const { stream, topic, config, stats } = loop;
+  const { stream, topic, config, stats, guest } = loop;
   const origin = { connector: config.key, stream: stream.stream, topic, partitionId: polled.partitionId };
-  const result = checkAndTransform(check.chain, polled.batch, check.checker, stats);
+  const result = check.prepared ?? checkAndTransform(check.chain, polled.batch, check.checker, stats);
+  stats.messagesFiltered += result.filtered;
   if (result.rejected.length > 0) {
     const reasons = result.rejected
       .slice(0, 3)
@@ -196,7 +229,13 @@ async function deliver(loop: TopicLoop, polled: PolledBatch, check: PayloadCheck
   }
   const batch = result.batch;
   if (batch.count > 0) {
-    const outcome = await consumeWithRetry(loop, batch, polled.partitionId);
+    guest.whileWaiting(check.prepareNext);
+    let outcome: ConsumeOutcome;
+    try {
+      outcome = await consumeWithRetry(loop, batch, polled.partitionId);
+    } finally {
+      guest.whileWaiting(undefined);
+    }
     if (outcome.kind === 'shutdown') return false;
     if (outcome.failed.length > 0) {
       const whole = outcome.failed.length === batch.count && outcome.wholeBatch;

@@ -198,6 +198,7 @@ async function prepare(
     batch = without(batch, oversized);
   }
   const result = checkAndTransform(chain, batch, checker, stats);
+  stats.messagesFiltered += result.filtered;
   if (result.rejected.length > 0) {
     const reason = `source "${config.key}" produced ${result.rejected.length} message(s) that do not match schema "${primary.schema}" or the transforms: ${result.rejected
       .slice(0, 3)

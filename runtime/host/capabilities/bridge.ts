@@ -15,16 +15,23 @@ export class CapabilityBridgeError extends RuntimeError {
 
 const IO_THREAD = new URL('./io-thread.js', import.meta.url);
 const CLOSE_WAIT_MS = 2_000;
+const IO_YOUNG_MB = 2;
 
 export type CallOutcome = { ok: true; value: unknown } | { ok: false; failure: Failure };
 
 /** Owns one I/O thread, started at the first call; `close()` stops it. */
 export class IoBridge {
+  /** Work the owner may hand over for the time a call waits (see CapabilityContext.whileWaiting). */
+  readonly #takeIdleWork: () => (() => void) | undefined;
   #worker: Worker | undefined;
   #port: MessagePort | undefined;
   #signal: Int32Array | undefined;
   #nextId = 1;
   #closed = false;
+
+  constructor(takeIdleWork: () => (() => void) | undefined = () => undefined) {
+    this.#takeIdleWork = takeIdleWork;
+  }
 
   #start(): { port: MessagePort; signal: Int32Array } {
     if (this.#port && this.#signal) return { port: this.#port, signal: this.#signal };
@@ -32,7 +39,8 @@ export class IoBridge {
     const { port1, port2 } = new MessageChannel();
     const data: IoThreadData = { port: port2, signal };
     try {
-      this.#worker = new Worker(IO_THREAD, { workerData: data, transferList: [port2] });
+      // A small young generation, as for connector threads: this thread's own objects are few and short-lived.
+      this.#worker = new Worker(IO_THREAD, { workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: IO_YOUNG_MB } });
     } catch (cause) {
       throw new CapabilityBridgeError(`cannot start the capability I/O thread: ${(cause as Error).message}`, { cause });
     }
@@ -44,12 +52,24 @@ export class IoBridge {
     return { port: port1, signal };
   }
 
-  /** Blocks until the I/O thread answers or `waitMs` passes (then a timeout failure). */
-  call(request: IoCall, waitMs: number): CallOutcome {
+  /**
+   * Blocks until the I/O thread answers or `waitMs` passes (then a timeout failure). `transfer`:
+   * buffers of `request` that move to the I/O thread instead of being copied (the caller must not use them again).
+   */
+  call(request: IoCall, waitMs: number, transfer: ArrayBuffer[] = []): CallOutcome {
     if (this.#closed) throw new CapabilityBridgeError('capability used after the instance was closed');
     const { port, signal } = this.#start();
     const id = this.#nextId++;
-    port.postMessage({ id, request });
+    port.postMessage({ id, request }, transfer);
+    // The request is on its way: this thread would only wait, so it does the work it was given first.
+    const work = this.#takeIdleWork();
+    if (work) {
+      try {
+        work();
+      } catch {
+        // The owner's work must not fail the guest's call; it does that work again when it needs it.
+      }
+    }
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Read the counter before draining: a reply posted after the drain bumps it, so the wait returns at once.

@@ -36,9 +36,16 @@ export function httpClientImports(ctx: CapabilityContext) {
         const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
         ctx.checkHost('http-client', url.hostname, port);
         const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : DEFAULT_TIMEOUT_MS;
+        const body = req.body;
+        // jco lifts the body into a buffer of its own, used by nothing after this call: it moves to the I/O thread without a copy.
+        const owned = body.byteOffset === 0 && body.buffer instanceof ArrayBuffer && body.byteLength === body.buffer.byteLength && body.byteLength > 0;
         const outcome = ctx
           .bridge()
-          .call({ op: 'http', method: req.method, url: url.href, headers: req.headers, body: req.body, timeoutMs }, timeoutMs + BRIDGE_MARGIN_MS);
+          .call(
+            { op: 'http', method: req.method, url: url.href, headers: req.headers, body, timeoutMs },
+            timeoutMs + BRIDGE_MARGIN_MS,
+            owned ? [body.buffer] : [],
+          );
         if (!outcome.ok) return refuse(outcome.failure);
         return outcome.value as HttpResult;
       },

@@ -12,6 +12,8 @@ export interface CapabilityImports {
   imports: Record<string, Record<string, unknown>>;
   /** Stops the I/O thread (if one was started) and its connections. */
   close(): void;
+  /** Work to run on the guest's thread during the next capability call's wait (once). */
+  whileWaiting(work: (() => void) | undefined): void;
 }
 
 export function capabilityImports(allowedHosts: readonly string[], logger: Logger): CapabilityImports {
@@ -19,5 +21,6 @@ export function capabilityImports(allowedHosts: readonly string[], logger: Logge
   return {
     imports: { ...httpClientImports(ctx), ...postgresImports(ctx) },
     close: () => ctx.close(),
+    whileWaiting: (work) => ctx.whileWaiting(work),
   };
 }

@@ -55,6 +55,8 @@ export interface GuestImports {
   hostFailure(): Error | undefined;
   /** Where a sink's `sink-results.fail-messages` calls land during `consume`. */
   sinkResults: SinkResults;
+  /** Work to run on the guest's thread during its next capability call's wait (once). */
+  whileWaiting(work: (() => void) | undefined): void;
   /** What the guest wrote to stderr since the last call to this (at most 4 KiB): the explanation a trap comes with. */
   takeStderr(): string;
   /** Flushes partial stdio lines and closes files the guest left open. */
@@ -115,6 +117,7 @@ export function buildImports(grants: ImportGrants, logger: Logger, options: Impo
     },
     hostFailure: () => fs.failure(),
     sinkResults,
+    whileWaiting: (work) => capabilities.whileWaiting(work),
     takeStderr() {
       const text = Buffer.concat(recentStderr).toString('utf8');
       recentStderr = [];

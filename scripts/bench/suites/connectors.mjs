@@ -47,6 +47,11 @@ function insertSql(table, rows) {
 }
 
 const selfPeakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+/** This process's CPU time (user + system), in seconds. */
+const selfCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
 /** Baseline child: the same N payloads into a fresh table, 1,000 rows per INSERT, one transaction per batch. */
 async function pgBaseline({ url, table, count }) {
@@ -77,10 +82,11 @@ async function pgBaseline({ url, table, count }) {
       await client.query('BEGIN');
       await client.query(n === BATCH ? fullSql : insertSql(table, n), params);
       await client.query('COMMIT');
-      first ??= { at: performance.now(), messages: sent + n };
+      first ??= { at: performance.now(), messages: sent + n, cpu: selfCpuSeconds() };
     }
     const seconds = (performance.now() - first.at) / 1000;
-    return { role: 'pg-baseline', messages: count, seconds, rate: (count - first.messages) / seconds, peakRssBytes: selfPeakRss() };
+    const timed = count - first.messages;
+    return { role: 'pg-baseline', messages: count, seconds, rate: timed / seconds, cpuSecondsPerMillion: ((selfCpuSeconds() - first.cpu) / timed) * 1e6, peakRssBytes: selfPeakRss() };
   } finally {
     await client.end();
   }
@@ -101,10 +107,11 @@ async function httpBaseline({ url, count }) {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
     const reply = await res.text();
     if (res.status !== 200) throw new Error(`the bulk endpoint answered ${res.status}: ${reply}`);
-    first ??= { at: performance.now(), messages: sent + n };
+    first ??= { at: performance.now(), messages: sent + n, cpu: selfCpuSeconds() };
   }
   const seconds = (performance.now() - first.at) / 1000;
-  return { role: 'http-baseline', messages: count, seconds, rate: (count - first.messages) / seconds, peakRssBytes: selfPeakRss() };
+  const timed = count - first.messages;
+  return { role: 'http-baseline', messages: count, seconds, rate: timed / seconds, cpuSecondsPerMillion: ((selfCpuSeconds() - first.cpu) / timed) * 1e6, peakRssBytes: selfPeakRss() };
 }
 
 /** The field the add_fields transform adds, spliced in before the closing brace of an object payload. */
@@ -146,10 +153,11 @@ async function httpConsumerBaseline({ url, count, port, group }) {
       messages += batch.count;
       const last = batch.index.readBigUInt64LE((batch.count - 1) * INDEX_ENTRY_SIZE + Field.offset);
       await client.storeConsumerOffset(STREAM, TOPIC, consumer, polled.partitionId, last);
-      first ??= { at: performance.now(), messages };
+      first ??= { at: performance.now(), messages, cpu: selfCpuSeconds() };
     }
     const seconds = (performance.now() - first.at) / 1000;
-    return { role: 'http-consumer-baseline', messages, seconds, rate: (messages - first.messages) / seconds, peakRssBytes: selfPeakRss() };
+    const timed = messages - first.messages;
+    return { role: 'http-consumer-baseline', messages, seconds, rate: timed / seconds, cpuSecondsPerMillion: ((selfCpuSeconds() - first.cpu) / timed) * 1e6, peakRssBytes: selfPeakRss() };
   } finally {
     await client.close();
   }
