@@ -112,12 +112,20 @@ export function renderMarkdown(results) {
   }
   if (results.connectors) {
     // One table per destination: each runtime row is read against the baseline above it.
-    const dest = { postgres: 'PostgreSQL (local server, fsync off)', http: 'local HTTP _bulk endpoint (counts lines, answers 200)' };
+    const dest = { postgres: 'PostgreSQL (local server, fsync off)', http: 'local HTTP _bulk endpoint (counts lines, answers 200 with one item per document)' };
+    const rounds = (r) => (r.vsBaselineRounds ? ` [${r.vsBaselineRounds.map((x) => fixed(x)).join(', ')}]` : '');
+    const cpu = (r) => (r.cpuSecondsPerMillion ? spread(r.cpuSecondsPerMillion, (x) => fixed(x)) : 'n/a');
     const sections = Object.entries(dest)
       .map(([target, title]) => [title, results.connectors.filter((r) => r.target === target)])
       .filter(([, rows]) => rows.length > 0)
-      .map(([title, rows]) => `### Into ${title}\n\n${table(['writer', 'msgs/s', '× baseline', 'peak RSS', 'RSS at first batch'], rows.map((r) => [r.label, spread(r.rate), fixed(r.vsBaseline), mib(r.peakRssBytes.median), mib(r.firstBatchRssBytes?.median)]))}`);
-    parts.push(`## Real connectors end to end (${int(results.connectors[0].messages)} messages preloaded, batch 1,000, 1 partition)\n\nThe runtime is timed from its first committed offset to the last; a baseline from its first finished batch to the last. Every run checks that all messages arrived (rows counted, bulk lines counted).\n\n${sections.join('\n\n')}`);
+      .map(
+        ([title, rows]) =>
+          `### Into ${title}\n\n${table(
+            ['writer', 'msgs/s', '× baseline [each round]', 'CPU s per million', 'peak RSS', 'RSS at first batch'],
+            rows.map((r) => [r.label, spread(r.rate), `${fixed(r.vsBaseline)}${rounds(r)}`, cpu(r), mib(r.peakRssBytes.median), mib(r.firstBatchRssBytes?.median)]),
+          )}`,
+      );
+    parts.push(`## Real connectors end to end (${int(results.connectors[0].messages)} messages preloaded, batch 1,000, 1 partition)\n\nThe runtime is timed from its first committed offset to the last; a baseline from its first finished batch to the last. Every run checks that all messages arrived (rows counted, bulk lines counted). CPU seconds are user + system of the writer's process (the runtime's whole tree) over the timed window, per million messages.\n\n${sections.join('\n\n')}`);
   }
   if (results.scale) parts.push(renderScaleMarkdown(results.scale));
   if (results.latency) {
