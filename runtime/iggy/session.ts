@@ -436,10 +436,10 @@ export abstract class IggySession {
     const maxAttempts = this.options.reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY;
     for (let attempt = 1; ; attempt++) {
       const delay = backoffDelay(attempt - 1, initial, max);
-      // Jitter keeps many clients from reconnecting in lock step after a broker restart.
+      // backoffDelay's jitter keeps many clients from reconnecting in lock step after a broker restart.
       await new Promise<void>((resolve) => {
         this.wakeReconnect = resolve;
-        this.reconnectTimer = setTimeout(resolve, delay / 2 + Math.random() * (delay / 2));
+        this.reconnectTimer = setTimeout(resolve, delay);
       });
       this.reconnectTimer = undefined;
       this.wakeReconnect = undefined;
