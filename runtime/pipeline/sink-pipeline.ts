@@ -246,6 +246,17 @@ async function deliver(loop: TopicLoop, polled: PolledBatch, check: PayloadCheck
     }
   }
   commits.defer(polled.partitionId, lastOffsetOf(polled.batch));
+  loop.logger.debug(
+    {
+      stream: stream.stream,
+      topic,
+      partition: polled.partitionId,
+      messages: polled.batch.count,
+      delivered: result.batch.count,
+      lastOffset: lastOffsetOf(polled.batch).toString(),
+    },
+    'batch delivered',
+  );
   stats.batches += 1;
   return true;
 }

@@ -237,6 +237,7 @@ function dispatch(
           }).then(() => {
             observeStage(stats, 'send', (performance.now() - started) / 1000);
             stats.messagesOut += keyed.count;
+            logger.debug({ stream, topic, messages: keyed.count }, 'batch sent');
           });
         }
       }

@@ -25,7 +25,8 @@ async function runConnector(
   stop: AbortSignal,
 ): Promise<void> {
   const id = connectorId(connector);
-  const logger = root.child({ connector: connector.key, kind: connector.kind });
+  // `verbose` (as in Iggy's connector files): this connector logs at debug, a line per batch among them.
+  const logger = root.child({ connector: connector.key, kind: connector.kind }, connector.verbose ? { level: 'debug' } : undefined);
   const stats = emptyStats();
   const statsTimer = setInterval(() => post({ id, type: 'stats', stats }), STATS_INTERVAL_MS);
   let client: Awaited<ReturnType<typeof connectIggy>> | undefined;

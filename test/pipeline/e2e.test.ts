@@ -48,6 +48,7 @@ payload_size = 16
 
 [sinks.file]
 path = "${guestPath('rust', 'file-sink')}"
+verbose = true
 [[sinks.file.streams]]
 stream = "${s.stream}"
 topics = ["numbers"]
@@ -93,6 +94,16 @@ forEachTarget(import.meta.url, (target) => {
     );
     assert.equal(await runtime.stop('SIGTERM'), 0, 'the runtime exits 0 after SIGTERM');
     assert.equal(lines.length, total, 'no message is written twice in an uninterrupted run');
+    // `verbose = true` on the sink only: its batches are logged (at debug), the source's are not.
+    const batchLines = (connector: string, msg: string) => runtime.logs.filter((l) => l.connector === connector && l.msg === msg);
+    const delivered = batchLines('file', 'batch delivered');
+    assert.ok(delivered.length > 0, 'the verbose sink logs its batches');
+    assert.equal(
+      delivered.reduce((n, l) => n + Number(l.delivered), 0),
+      total,
+      'its batch lines count every message once',
+    );
+    assert.equal(batchLines('numbers', 'batch sent').length, 0, 'the source is not verbose');
     const seqs = lines.map((line, i) => {
       const msg = JSON.parse(line) as { seq: number; data: string; via: string; checked: boolean };
       assert.equal(msg.via, 'e2e', `line ${i} carries the added field: ${line}`);
