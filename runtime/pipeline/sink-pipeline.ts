@@ -245,18 +245,15 @@ async function deliver(loop: TopicLoop, polled: PolledBatch, check: PayloadCheck
       await divertOrStop({ ...loop, errors: config.errors }, batch, outcome.failed, origin, reason, stoppedAt(reason, origin));
     }
   }
-  commits.defer(polled.partitionId, lastOffsetOf(polled.batch));
-  loop.logger.debug(
-    {
-      stream: stream.stream,
-      topic,
-      partition: polled.partitionId,
-      messages: polled.batch.count,
-      delivered: result.batch.count,
-      lastOffset: lastOffsetOf(polled.batch).toString(),
-    },
-    'batch delivered',
-  );
+  const last = lastOffsetOf(polled.batch);
+  commits.defer(polled.partitionId, last);
+  // Built only for a verbose connector: this runs once per batch on the hot path.
+  if (loop.logger.isLevelEnabled('debug')) {
+    loop.logger.debug(
+      { stream: stream.stream, topic, partition: polled.partitionId, messages: polled.batch.count, delivered: result.batch.count, lastOffset: last.toString() },
+      'batch delivered',
+    );
+  }
   stats.batches += 1;
   return true;
 }
